@@ -1,0 +1,80 @@
+import * as Comlink from 'comlink';
+import type { AdamOptions } from '../kernels/adam-options.js';
+import type { AdapterSummary, ComputeWorkerApi, Float32TensorMap } from '../workers/compute-protocol.js';
+
+/** Options of {@link ComputeWorker.spawn}. */
+export interface ComputeWorkerOptions {
+  /**
+   * URL of dist/compute.worker.js. By default it is resolved next to this module, which is right when dist/ is served
+   * as is, and when the app's bundler follows `new URL(..., import.meta.url)` (Vite and webpack do; this repository's
+   * rollup.site.config.mjs does it for the demo).
+   */
+  workerUrl?: string | URL;
+}
+
+/**
+ * Main-thread handle on a compute worker (src/workers/compute.worker.ts): a dedicated module worker with its own
+ * GPUDevice. Arrays passed in are transferred to the worker, so they are detached after the call. Call
+ * {@link dispose} to end the worker.
+ */
+export class ComputeWorker {
+  private _remote: Comlink.Remote<ComputeWorkerApi> | undefined;
+
+  private constructor(private readonly _worker: Worker) {
+    this._remote = Comlink.wrap<ComputeWorkerApi>(_worker);
+  }
+
+  /** Starts a worker; its GPUDevice is requested on the first call that needs it. */
+  static spawn(options: ComputeWorkerOptions = {}): ComputeWorker {
+    // The literal `new Worker(new URL(...), ...)` form is what bundlers recognise, so it stays literal.
+    const worker = options.workerUrl
+      ? new Worker(options.workerUrl, { type: 'module', name: 'scaledreamer-compute' })
+      : new Worker(new URL('./compute.worker.js', import.meta.url), { type: 'module', name: 'scaledreamer-compute' });
+    return new ComputeWorker(worker);
+  }
+
+  /**
+   * @throws {Error} if WebGPU is unavailable in the worker.
+   */
+  adapterInfo(): Promise<AdapterSummary> {
+    return this._api().adapterInfo();
+  }
+
+  /**
+   * Runs one Adam step per gradient on the GPU, starting from zero moments; returns the final parameters.
+   * @param params transferred.
+   * @param gradients transferred; each has `params.length` values.
+   * @throws {RangeError} for mismatched lengths or out-of-range options.
+   */
+  adam(
+    params: Float32Array<ArrayBuffer>,
+    gradients: readonly Float32Array<ArrayBuffer>[],
+    options: AdamOptions = {},
+  ): Promise<Float32Array<ArrayBuffer>> {
+    const transferables = [params.buffer, ...gradients.map((g) => g.buffer)];
+    return this._api().adam(Comlink.transfer(params, transferables), gradients, options);
+  }
+
+  /**
+   * Runs an ONNX model once on the worker's GPUDevice.
+   * @param model transferred.
+   * @param feeds their arrays are transferred.
+   */
+  runModel(model: Uint8Array<ArrayBuffer>, feeds: Float32TensorMap): Promise<Float32TensorMap> {
+    const transferables = [model.buffer, ...Object.values(feeds).map((tensor) => tensor.data.buffer)];
+    return this._api().runModel(Comlink.transfer(model, transferables), feeds);
+  }
+
+  /** Ends the worker and releases its GPU resources. Idempotent; other methods throw afterwards. */
+  dispose(): void {
+    if (!this._remote) return;
+    this._remote[Comlink.releaseProxy]();
+    this._remote = undefined;
+    this._worker.terminate();
+  }
+
+  private _api(): Comlink.Remote<ComputeWorkerApi> {
+    if (!this._remote) throw new Error('ComputeWorker used after dispose()');
+    return this._remote;
+  }
+}

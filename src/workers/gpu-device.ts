@@ -1,0 +1,20 @@
+import type { AdapterSummary } from './compute-protocol.js';
+
+/** A GPUDevice with a description of the adapter it came from. */
+export interface ComputeDevice {
+  readonly device: GPUDevice;
+  readonly adapter: AdapterSummary;
+}
+
+/**
+ * Requests a WebGPU device for compute work.
+ * @throws {Error} if WebGPU is unavailable (no `navigator.gpu`, or no adapter), saying which.
+ */
+export async function requestComputeDevice(): Promise<ComputeDevice> {
+  if (!('gpu' in navigator)) throw new Error('WebGPU is unavailable: navigator.gpu is undefined in this context');
+  const adapter = await navigator.gpu.requestAdapter();
+  if (!adapter) throw new Error('WebGPU is unavailable: navigator.gpu.requestAdapter() returned null');
+  const device = await adapter.requestDevice({ label: 'scaledreamer compute' });
+  const { vendor, architecture, device: deviceName, description } = adapter.info;
+  return { device, adapter: { vendor, architecture, device: deviceName, description } };
+}
