@@ -1,0 +1,56 @@
+// @ts-check
+// Builds the site that `npm start` and the browser tests serve into build/, flat: the demo (index.html + demo.js),
+// each test page (test/browser/pages/NAME.html + NAME.js) and their shared chunks. Apps import the library by its
+// package name from dist/, as a user's app would, so `npm run build` must run first.
+import { readFileSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import esbuild from 'rollup-plugin-esbuild';
+import { wgsl } from './scripts/wgsl-plugin.mjs';
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const PAGES_DIR = 'test/browser/pages';
+const pageNames = readdirSync(PAGES_DIR)
+  .filter((file) => file.endsWith('.html'))
+  .map((file) => basename(file, '.html'));
+
+/** The HTML file of each entry, emitted under the given name; each one loads `./<entry>.js`. */
+const htmlFiles = {
+  'index.html': 'demo/index.html',
+  ...Object.fromEntries(pageNames.map((name) => [`${name}.html`, join(PAGES_DIR, `${name}.html`)])),
+};
+
+/**
+ * Resolves `import ... from 'scaledreamer-babylon'` to the built dist/index.js, and emits the files that index.js
+ * loads by URL (the worker, its chunks and the .wasm) beside the app's bundle, where its
+ * `new URL('./compute.worker.js', import.meta.url)` points once bundled. Vite and webpack do the latter on their own.
+ * @returns {import('rollup').Plugin}
+ */
+function libraryFromDist() {
+  const isLibraryEntry = (/** @type {string} */ file) => /^index\.js(\.map)?$/.test(file) || file.endsWith('.d.ts');
+  return {
+    name: 'library-from-dist',
+    resolveId(id) {
+      return id === pkg.name ? this.resolve('./dist/index.js') : null;
+    },
+    generateBundle() {
+      for (const entry of readdirSync('dist', { withFileTypes: true })) {
+        if (!entry.isFile() || isLibraryEntry(entry.name)) continue;
+        this.emitFile({ type: 'asset', fileName: entry.name, source: readFileSync(join('dist', entry.name)) });
+      }
+      for (const [fileName, source] of Object.entries(htmlFiles)) {
+        this.emitFile({ type: 'asset', fileName, source: readFileSync(source) });
+      }
+    },
+  };
+}
+
+/** @type {import('rollup').RollupOptions} */
+export default {
+  input: {
+    demo: 'demo/main.ts',
+    ...Object.fromEntries(pageNames.map((name) => [name, join(PAGES_DIR, `${name}.ts`)])),
+  },
+  plugins: [libraryFromDist(), nodeResolve({ browser: true }), wgsl(), esbuild({ target: 'es2022' })],
+  output: { dir: 'build', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+};
