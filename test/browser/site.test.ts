@@ -1,0 +1,46 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { launchChromium, runPage, startSite, type Site } from './harness.js';
+
+let site: Site;
+let browser: Browser;
+
+beforeAll(async () => {
+  site = await startSite();
+  browser = await launchChromium({ webgpu: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+test('the demo page is served cross-origin isolated and starts', async () => {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  const response = await page.goto(site.url);
+  expect(response?.headers()).toMatchObject({
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-embedder-policy': 'require-corp',
+  });
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  const status = page.locator('#status');
+  await expect.poll(() => status.textContent(), { timeout: 60_000 }).toMatch(/^WebGPU compute: /);
+  console.log(`demo status: ${await status.textContent()}`);
+  expect(errors).toEqual([]);
+});
+
+test('a tiny page imports the built library and finds its worker and .wasm', async () => {
+  const { result } = await runPage<{
+    crossOriginIsolated: boolean;
+    exports: string[];
+    loadedByUrl: { file: string; status: number; contentType: string }[];
+  }>(browser, `${site.url}dist-import.html`);
+  expect(result.crossOriginIsolated).toBe(true);
+  expect(result.exports).toEqual(expect.arrayContaining(['ComputeWorker', 'CpuAdam', 'GpuAdam']));
+  expect(result.loadedByUrl).toEqual([
+    { file: 'compute.worker.js', status: 200, contentType: 'text/javascript; charset=utf-8' },
+    { file: 'ort-wasm-simd-threaded.asyncify.wasm', status: 200, contentType: 'application/wasm' },
+  ]);
+});
