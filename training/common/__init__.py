@@ -1,0 +1,1 @@
+"""Utilities shared by the world, the prior and the distillation trainer."""
