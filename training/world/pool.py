@@ -14,7 +14,8 @@ from typing import List
 import torch
 
 from .camera import Cameras, sample_cameras
-from .prompts import sample_split_specs
+from .grammar import parse
+from .prompts import sample_split_specs, split_of
 from .render import render
 from .scene import compile_specs
 
@@ -48,9 +49,10 @@ def render_shard(index: int, split: str, resolution: int, seed: int):
 
 
 class RenderPool:
-    """All shards of a pool directory in memory."""
+    """All shards of a pool directory in memory, keeping only the images whose asset is in `split` under the
+    current split rules (so a change of the held-out rules can never leak test assets into training)."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, split: str = "train"):
         shards = sorted(Path(directory).glob("shard_*.pt"))
         if not shards:
             raise FileNotFoundError(f"no shards in {directory}: run python3 -m training.world.pool first")
@@ -63,10 +65,12 @@ class RenderPool:
             images.append(shard["images"])
             cameras.append(shard["cameras"])
             backgrounds.append(shard["backgrounds"])
-        self.images = torch.cat(images)
-        self.cameras = torch.cat(cameras)
-        self.backgrounds = torch.cat(backgrounds)
-        self.prompt_ids = torch.cat(ids)
+        ids = torch.cat(ids)
+        in_split = torch.tensor([split_of(parse(self.prompts[i])) == split for i in ids.tolist()])
+        self.images = torch.cat(images)[in_split]
+        self.cameras = torch.cat(cameras)[in_split]
+        self.backgrounds = torch.cat(backgrounds)[in_split]
+        self.prompt_ids = ids[in_split]
 
     def __len__(self):
         return self.images.shape[0]

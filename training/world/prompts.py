@@ -29,13 +29,18 @@ def _bucket(text: str) -> int:
 
 
 def held_out_combinations(spec: Spec) -> List[str]:
-    """The held-out combinations a spec states (empty for a train/validation spec)."""
+    """The held-out combinations in a spec's look (empty for a train/validation spec).
+
+    Decided on resolved attributes, so that one asset can never be in two splits under two wordings
+    ("a tower" is "a grey stone tower").
+    """
     found = []
     for o in spec.objects:
-        if o.colour and _bucket(f"colour|{o.colour}|{o.category}") < HELD_OUT_PERCENT["colour"]:
-            found.append(f"{o.colour} {o.category}")
-        if o.material and _bucket(f"material|{o.material}|{o.category}") < HELD_OUT_PERCENT["material"]:
-            found.append(f"{o.material} {o.category}")
+        r = o.resolved()
+        if _bucket(f"colour|{r.colour}|{o.category}") < HELD_OUT_PERCENT["colour"]:
+            found.append(f"{r.colour} {o.category}")
+        if _bucket(f"material|{r.material}|{o.category}") < HELD_OUT_PERCENT["material"]:
+            found.append(f"{r.material} {o.category}")
     if spec.relation:
         a, b = spec.objects[0].category, spec.objects[1].category
         if _bucket(f"composition|{a}|{spec.relation}|{b}") < HELD_OUT_PERCENT["composition"]:
@@ -46,7 +51,7 @@ def held_out_combinations(spec: Spec) -> List[str]:
 def split_of(spec: Spec) -> str:
     if held_out_combinations(spec):
         return "test"
-    return "validation" if zlib.crc32(spec.prompt().encode()) % 100 < VALIDATION_PERCENT else "train"
+    return "validation" if zlib.crc32(repr(spec.key()).encode()) % 100 < VALIDATION_PERCENT else "train"
 
 
 def _maybe(rng: random.Random, p: float, options: List[str]) -> Optional[str]:

@@ -15,6 +15,7 @@ AMBIENT, DIFFUSE = 0.35, 0.65
 BOUND = 1.0            # assets live in [-BOUND, BOUND]^3
 TRACE_STEPS = 40
 HIT_EPS = 4e-3
+REFINE_STEPS = 2
 NORMAL_EPS = 2e-3
 
 
@@ -51,6 +52,9 @@ def sphere_trace(table: PrimitiveTable, o: torch.Tensor, d: torch.Tensor):
         reached = dist.abs() < HIT_EPS
         hit[live[reached]] = True
         live = live[~reached & (t[live] < far[live])]
+    hits = hit.nonzero().squeeze(1)
+    for _ in range(REFINE_STEPS):  # a hit stops within HIT_EPS of the surface; close the gap for exact depth
+        t[hits] += sdf_points(table, o[hits] + t[hits, None] * d[hits], asset[hits])
     return hit.reshape(B, N), t.reshape(B, N)
 
 

@@ -5,15 +5,18 @@ Queries pair every point with the primitives of its own asset and evaluate each 
 proportional to the primitives actually present and to the points still being traced.
 """
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Sequence
 
 import torch
 
 from . import primitives as P
-from .assets import CATEGORIES
+from .assets import CATEGORIES, Prim
 from .grammar import Spec
 from .vocab import COLOURS, PATTERN_IDS, SIZES
+
+warnings.filterwarnings("ignore", message="scatter_reduce", category=UserWarning)  # stable in practice since 1.12
 
 GROUND_Y = -0.9
 COMPOSITION_SCALE = 0.62
@@ -57,32 +60,44 @@ class PrimitiveTable:
     num_assets: int
 
 
+def _row(asset, prim, scale, offset, colour, material):
+    cx, cy, cz = prim.centre
+    tx, ty, tz = offset
+    return (asset, prim.type, (tx + scale * cx, ty + scale * cy, tz + scale * cz), prim.euler_deg,
+            tuple(scale * v for v in prim.params), prim.negative, COLOURS[colour], PATTERN_IDS[material])
+
+
+def _table(rows, num_assets: int) -> PrimitiveTable:
+    rows = sorted(rows, key=lambda r: r[1])  # group by primitive type (see _pairs)
+    rot_cache = {}
+    for r in rows:
+        if r[3] not in rot_cache:
+            rot_cache[r[3]] = _euler_matrix(*r[3])
+    return PrimitiveTable(
+        asset=torch.tensor([r[0] for r in rows]), type=torch.tensor([r[1] for r in rows]),
+        centre=torch.tensor([r[2] for r in rows]), rot=torch.stack([rot_cache[r[3]] for r in rows]),
+        params=torch.tensor([r[4] for r in rows]), negative=torch.tensor([r[5] for r in rows]),
+        colour=torch.tensor([r[6] for r in rows]), pattern=torch.tensor([r[7] for r in rows]),
+        num_assets=num_assets,
+    )
+
+
 def compile_specs(specs: Sequence[Spec]) -> PrimitiveTable:
     rows = []
     for b, spec in enumerate(specs):
-        for obj, scale, (tx, ty, tz) in _object_placements(spec):
+        for obj, scale, offset in _object_placements(spec):
             res = obj.resolved()
             hf, wf, _ = SIZES[obj.size] if obj.size else (1.0, 1.0, 1.0)
             styles = {"body": (res.colour, res.material), **dict(res.parts)}
             for prim in CATEGORIES[obj.category].build(hf, wf):
-                colour, material = styles[prim.part]
-                cx, cy, cz = prim.centre
-                rows.append((b, prim.type, (tx + scale * cx, ty + scale * cy, tz + scale * cz),
-                             prim.euler_deg, tuple(scale * v for v in prim.params), prim.negative,
-                             COLOURS[colour], PATTERN_IDS[material]))
-    rows.sort(key=lambda r: r[1])  # group by primitive type (see _pairs)
-    rot_cache = {}
-    rots = []
-    for r in rows:
-        if r[3] not in rot_cache:
-            rot_cache[r[3]] = _euler_matrix(*r[3])
-        rots.append(rot_cache[r[3]])
-    return PrimitiveTable(
-        asset=torch.tensor([r[0] for r in rows]), type=torch.tensor([r[1] for r in rows]),
-        centre=torch.tensor([r[2] for r in rows]), rot=torch.stack(rots), params=torch.tensor([r[4] for r in rows]),
-        negative=torch.tensor([r[5] for r in rows]), colour=torch.tensor([r[6] for r in rows]),
-        pattern=torch.tensor([r[7] for r in rows]), num_assets=len(specs),
-    )
+                rows.append(_row(b, prim, scale, offset, *styles[prim.part]))
+    return _table(rows, len(specs))
+
+
+def table_from_prims(assets: Sequence[Sequence[Prim]], colour: str = "grey") -> PrimitiveTable:
+    """A table of hand-made assets (primitives already in world units), e.g. for analytic tests."""
+    rows = [_row(b, prim, 1.0, (0.0, 0.0, 0.0), colour, "plain") for b, prims in enumerate(assets) for prim in prims]
+    return _table(rows, len(assets))
 
 
 def _pairs(table: PrimitiveTable, asset: torch.Tensor):
