@@ -27,7 +27,8 @@ function emitOrtWasm() {
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 /** Dependencies stay imports in index.js, for the app's bundler to resolve once (Babylon must be the app's copy). */
 const dependencies = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies });
-const isDependency = (/** @type {string} */ id) => dependencies.some((name) => id === name || id.startsWith(`${name}/`));
+const isDependency = (/** @type {string} */ id) =>
+  dependencies.some((name) => id === name || id.startsWith(`${name}/`));
 
 const plugins = () => [nodeResolve({ browser: true }), wgsl(), esbuild({ target: 'es2022' })];
 

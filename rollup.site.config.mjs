@@ -52,5 +52,11 @@ export default {
     ...Object.fromEntries(pageNames.map((name) => [name, join(PAGES_DIR, `${name}.ts`)])),
   },
   plugins: [libraryFromDist(), nodeResolve({ browser: true }), wgsl(), esbuild({ target: 'es2022' })],
-  output: { dir: 'build', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+  output: {
+    dir: 'build',
+    format: 'es',
+    sourcemap: true,
+    entryFileNames: '[name].js',
+    chunkFileNames: '[name]-[hash].js',
+  },
 };

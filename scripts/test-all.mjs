@@ -39,7 +39,8 @@ for (const stage of STAGES) {
 
 console.log('\nstage      result  seconds  note');
 for (const { name, passed, seconds, note } of results) {
-  const row = `${name.padEnd(10)} ${(passed ? 'passed' : 'FAILED').padEnd(7)} ${seconds.toFixed(1).padStart(7)}  ${note}`;
+  const result = passed ? 'passed' : 'FAILED';
+  const row = `${name.padEnd(10)} ${result.padEnd(7)} ${seconds.toFixed(1).padStart(7)}  ${note}`;
   console.log(row.trimEnd());
 }
 const failed = results.filter((result) => !result.passed).length;

@@ -12,7 +12,11 @@ export function createStorageBuffer(device: GPUDevice, data: Float32Array<ArrayB
 }
 
 /** Copies the first `length` f32 values of `source` (which needs COPY_SRC usage) back to the CPU. */
-export async function readFloat32Buffer(device: GPUDevice, source: GPUBuffer, length: number): Promise<Float32Array<ArrayBuffer>> {
+export async function readFloat32Buffer(
+  device: GPUDevice,
+  source: GPUBuffer,
+  length: number,
+): Promise<Float32Array<ArrayBuffer>> {
   const staging = device.createBuffer({
     label: `${source.label} readback`,
     size: length * 4,

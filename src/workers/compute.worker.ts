@@ -16,10 +16,10 @@ function getComputeDevice(): Promise<ComputeDevice> {
   if (!computeDevice) {
     const requested = requestComputeDevice();
     computeDevice = requested;
-    requested.then(
-      ({ device }) => device.lost.then(() => (computeDevice = undefined)),
-      () => (computeDevice = undefined),
-    );
+    const forget = (): void => {
+      if (computeDevice === requested) computeDevice = undefined;
+    };
+    requested.then(({ device }) => device.lost.then(forget), forget);
   }
   return computeDevice;
 }
@@ -32,7 +32,9 @@ const api: ComputeWorkerApi = {
   async adam(params, gradients, options) {
     const { device } = await getComputeDevice();
     const gradient = gradients.find((g) => g.length !== params.length);
-    if (gradient) throw new RangeError(`every gradient must have params.length (${params.length}) values, got ${gradient.length}`);
+    if (gradient) {
+      throw new RangeError(`every gradient must have params.length (${params.length}) values, got ${gradient.length}`);
+    }
     const paramsBuffer = createStorageBuffer(device, params, 'adam params');
     const gradsBuffer = createStorageBuffer(device, new Float32Array(params.length), 'adam grads');
     const adam = new GpuAdam(device, { params: paramsBuffer, grads: gradsBuffer }, params.length, options);

@@ -21,7 +21,8 @@ test('a Babylon scene renders pixels with the WebGL engine', async () => {
     browser,
     `${site.url}webgl-scene.html`,
   );
-  console.log(`WebGL engine: ${result.engine} on ${result.renderer}; ${(result.drawnFraction * 100).toFixed(1)}% drawn`);
+  const drawnPercent = (result.drawnFraction * 100).toFixed(1);
+  console.log(`WebGL engine: ${result.engine} on ${result.renderer}; ${drawnPercent}% drawn`);
   expect(result.webGLVersion).toBeGreaterThanOrEqual(1);
   // The box covers part of the view, not none of it and not all of it.
   expect(result.drawnFraction).toBeGreaterThan(0.05);
