@@ -87,3 +87,19 @@ FORMULAS = {
     SPHERE: sphere, BOX: box, CYLINDER: cylinder, CONE: cone,
     TORUS: torus, CAPSULE: capsule, ELLIPSOID: ellipsoid, OCTAHEDRON: octahedron,
 }
+
+
+def bounding_radius(types: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """A radius [M] around each primitive's centre that contains it (for ray culling)."""
+    norm3 = q[:, :3].norm(dim=-1)
+    by_type = torch.stack([
+        q[:, 0],                                      # sphere
+        norm3,                                        # box
+        torch.hypot(q[:, 0], q[:, 1]),                # cylinder
+        torch.hypot(q[:, :2].max(-1).values, q[:, 2]),  # cone
+        q[:, 0] + q[:, 1],                            # torus
+        q[:, 0] + q[:, 1],                            # capsule
+        q[:, :3].max(-1).values,                      # ellipsoid
+        q[:, :2].max(-1).values,                      # octahedron
+    ], -1)
+    return by_type.gather(1, types[:, None]).squeeze(1)

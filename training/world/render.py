@@ -9,7 +9,7 @@ from typing import Optional
 import torch
 
 from .camera import Cameras, rays
-from .scene import PrimitiveTable, albedo_points, sdf_points
+from .scene import PrimitiveTable, albedo_points, bounding_boxes, sdf_points
 
 AMBIENT, DIFFUSE = 0.35, 0.65
 BOUND = 1.0            # assets live in [-BOUND, BOUND]^3
@@ -26,10 +26,10 @@ class Renders:
     depth: torch.Tensor   # [B, 1, H, W] distance along the ray (inf on background)
 
 
-def _box_interval(o, d):
-    """Entry/exit distances of rays through the bounding cube; empty where t_far < t_near."""
+def _box_interval(o, d, lo, hi):
+    """Entry/exit distances of rays [K, 3] through boxes lo/hi [K, 3]; empty where t_far < t_near."""
     inv = 1.0 / torch.where(d.abs() < 1e-9, torch.full_like(d, 1e-9), d)
-    t0, t1 = (-BOUND - o) * inv, (BOUND - o) * inv
+    t0, t1 = (lo - o) * inv, (hi - o) * inv
     near = torch.minimum(t0, t1).max(-1).values.clamp(min=0.0)
     far = torch.maximum(t0, t1).min(-1).values
     return near, far
@@ -39,8 +39,9 @@ def sphere_trace(table: PrimitiveTable, o: torch.Tensor, d: torch.Tensor):
     """Hit mask and distance [B, N] for rays [B, N, 3]. Only rays still marching are evaluated at each step."""
     B, N, _ = o.shape
     o, d = o.reshape(-1, 3), d.reshape(-1, 3)
-    near, far = _box_interval(o, d)
     asset = torch.arange(B).repeat_interleave(N)
+    lo, hi = bounding_boxes(table)  # rays that miss an asset's box are background without a single step
+    near, far = _box_interval(o, d, lo.clamp(min=-BOUND)[asset], hi.clamp(max=BOUND)[asset])
     t = near.clone()
     hit = torch.zeros_like(near, dtype=torch.bool)
     live = (far > near).nonzero().squeeze(1)

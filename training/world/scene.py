@@ -100,6 +100,16 @@ def table_from_prims(assets: Sequence[Sequence[Prim]], colour: str = "grey") -> 
     return _table(rows, len(assets))
 
 
+def bounding_boxes(table: PrimitiveTable):
+    """Per-asset axis-aligned boxes (lo, hi) [B, 3] containing every positive primitive."""
+    r = P.bounding_radius(table.type, table.params)[:, None]
+    keep = ~table.negative
+    idx = table.asset[keep][:, None].expand(-1, 3)
+    lo = torch.full((table.num_assets, 3), float("inf")).scatter_reduce(0, idx, (table.centre - r)[keep], "amin")
+    hi = torch.full((table.num_assets, 3), float("-inf")).scatter_reduce(0, idx, (table.centre + r)[keep], "amax")
+    return lo, hi
+
+
 def _pairs(table: PrimitiveTable, asset: torch.Tensor):
     """(primitive row, point index) for every primitive and every point of its asset.
 
