@@ -57,7 +57,7 @@ def sample_cameras(n: int, generator: torch.Generator) -> Cameras:
 
 
 def fixed_cameras(azimuths, elevation=20.0, distance=2.9, fov=45.0) -> Cameras:
-    az = torch.tensor(list(azimuths), dtype=torch.float32)
+    az = torch.tensor([float(a) for a in azimuths])
     full = lambda v: torch.full_like(az, v)
     return Cameras(az, full(elevation), full(distance), full(fov))
 
