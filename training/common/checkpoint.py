@@ -4,7 +4,9 @@ from pathlib import Path
 
 import torch
 
-CACHE = Path(os.environ.get("SCALEDREAMER_CACHE", Path.home() / ".cache" / "scaledreamer"))
+def cache_dir() -> Path:
+    """Where full checkpoints live (outside the work tree); SCALEDREAMER_CACHE overrides it."""
+    return Path(os.environ.get("SCALEDREAMER_CACHE", Path.home() / ".cache" / "scaledreamer"))
 
 
 def save_atomic(state: dict, path: Path) -> None:
@@ -16,3 +18,6 @@ def save_atomic(state: dict, path: Path) -> None:
 
 def load_if_exists(path: Path):
     return torch.load(path) if path.exists() else None
+
+
+CACHE = cache_dir()

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from ..common.checkpoint import CACHE, load_if_exists, save_atomic
+from ..common.checkpoint import cache_dir, load_if_exists, save_atomic
 from ..world.grammar import parse
 from ..world.pool import DEFAULT_DIR, RenderPool
 from ..world.prompts import read_lines
@@ -124,7 +124,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--steps", type=int, default=TrainConfig.steps)
     ap.add_argument("--pool", type=Path, default=DEFAULT_DIR)
-    ap.add_argument("--state", type=Path, default=CACHE / "evaluator" / "state.pt")
+    ap.add_argument("--state", type=Path, default=cache_dir() / "evaluator" / "state.pt")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)

@@ -1,0 +1,156 @@
+"""Train an amortized triplane generator (or one prompt's triplane) by score distillation.
+
+    python3 -m training.distill.train --run asd-415 --guidance asd --prompts training/data/prompts/train_415.txt
+    torchrun --nproc_per_node 2 -m training.distill.train ...      # data parallel (gloo on CPU, nccl on GPU)
+
+Resumable: state in ~/.cache/scaledreamer/distill/<run>/state.pt every few minutes (atomic); a NaN/Inf loss is
+reported with its step and training goes back to the last good checkpoint. Logs: log.jsonl; turntable sheets:
+turntable.png in the run directory.
+"""
+import argparse
+import json
+import os
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
+
+from ..common.checkpoint import cache_dir, load_if_exists, save_atomic
+from ..world.camera import fixed_cameras
+from ..world.prompts import read_lines
+from .guidance import DEFAULTS, VSD
+from .prior_bundle import load_prior
+from .renderer import RenderConfig
+from .system import DistillationSystem, SystemConfig, sample_prompts
+from ..common.contact_sheet import contact_sheet
+
+
+class NonFiniteLoss(RuntimeError):
+    pass
+
+
+@dataclass
+class TrainResult:
+    steps: int
+    run_dir: Path
+    system: DistillationSystem
+
+
+def _setup_distributed():
+    if "RANK" not in os.environ:
+        return 0, 1
+    backend = "nccl" if torch.cuda.is_available() else "gloo"
+    dist.init_process_group(backend)
+    return dist.get_rank(), dist.get_world_size()
+
+
+def turntable(system: DistillationSystem, prompts, path: Path, views: int = 4):
+    with torch.no_grad():
+        planes = system.planes_for(prompts).repeat_interleave(views, dim=0)
+        cams = fixed_cameras([i * 360.0 / views for i in range(views)] * len(prompts))
+        images = system.render(planes, cams, torch.ones(len(cams), 3)).images
+    contact_sheet(images, [p for p in prompts for _ in range(views)], path, columns=views * 2)
+
+
+def train(args) -> dict:
+    rank, world = _setup_distributed()
+    torch.manual_seed(args.seed)  # identical initial weights on every rank (DDP also broadcasts rank 0's)
+    run_dir = cache_dir() / "distill" / args.run
+    state_path = run_dir / "state.pt"
+    prompts = read_lines(args.prompts)
+    prior = load_prior(args.prior)
+    cfg = SystemConfig(guidance_type=args.guidance, prompts_per_step=args.prompts_per_step,
+                       views_per_prompt=args.views, resolution=args.resolution,
+                       render=RenderConfig(samples=args.samples))
+    if args.eta is not None:
+        cfg.guidance = DEFAULTS["asd"].__class__(**{**asdict(DEFAULTS["asd"]), "eta": args.eta})
+    system = DistillationSystem(cfg, prior)
+    opt = torch.optim.Adam(system.trainable_parameters(), lr=args.lr)
+    step = 0
+
+    def restore():
+        nonlocal step
+        state = load_if_exists(state_path)
+        if state:
+            system.geometry.load_state_dict(state["geometry"])
+            system.decoder.load_state_dict(state["decoder"])
+            opt.load_state_dict(state["opt"])
+            step = state["step"]
+        return bool(state)
+
+    if restore() and rank == 0:
+        print(f"resumed {args.run} at step {step}", flush=True)
+    # DDP all-reduces the generator's and decoder's gradients; the frozen prior is not a submodule. (VSD's online
+    # copy of the prior is updated per rank.)
+    model = DistributedDataParallel(system) if world > 1 else system
+    last_save, t0, log = time.time(), time.time(), []
+    run_dir.mkdir(parents=True, exist_ok=True)
+    while step < args.steps:
+        # Randomness is a function of (seed, rank, step), so a resumed run continues exactly as it would have.
+        rng = random.Random(f"{args.seed}/{rank}/{step}")
+        g = torch.Generator().manual_seed(hash((args.seed, rank, step)) % 2 ** 62)
+        batch = sample_prompts(prompts, cfg.prompts_per_step, rng)
+        out = model(batch, step / args.steps, g)
+        loss = out["loss"]
+        if not torch.isfinite(loss):
+            print(json.dumps({"step": step, "error": "non-finite loss, back to the last checkpoint"}), flush=True)
+            if not restore():
+                raise NonFiniteLoss(f"non-finite loss at step {step} and no checkpoint to go back to")
+            continue
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if isinstance(system.guidance, VSD):
+            system.guidance.update_particles(out["images"], out["cond"], out["uncond"], out["cameras"].as_vector(), g)
+        step += 1
+        if rank == 0 and (step % args.log_every == 0 or step == args.steps):
+            entry = {"step": step, "loss": loss.item(), "grad_norm": out["grad_norm"].item(), "t": out["t"].item(),
+                     "s_per_step": (time.time() - t0) / args.log_every}
+            print(json.dumps(entry), flush=True)
+            with open(run_dir / "log.jsonl", "a") as f:
+                f.write(json.dumps(entry) + "\n")
+            t0 = time.time()
+        if rank == 0 and (time.time() - last_save > args.checkpoint_minutes * 60 or step == args.steps):
+            save_atomic({"geometry": system.geometry.state_dict(), "decoder": system.decoder.state_dict(),
+                         "opt": opt.state_dict(), "step": step, "config": {k: str(v) for k, v in vars(args).items()}},
+                        state_path)
+            turntable(system, prompts[:4], run_dir / "turntable.png")
+            last_save = time.time()
+    if world > 1:
+        dist.barrier()
+    return TrainResult(step, run_dir, system)
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--run", required=True)
+    ap.add_argument("--guidance", default="asd", choices=sorted(DEFAULTS))
+    ap.add_argument("--prompts", type=Path, required=True)
+    ap.add_argument("--prior", type=Path, default=None, help="prior checkpoint (default: the cached EMA weights)")
+    ap.add_argument("--steps", type=int, default=10_000)
+    ap.add_argument("--prompts-per-step", type=int, default=4)
+    ap.add_argument("--views", type=int, default=2)
+    ap.add_argument("--eta", type=float, default=None, help="ASD eta override (ablation)")
+    ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--resolution", type=int, default=64)
+    ap.add_argument("--samples", type=int, default=RenderConfig.samples, help="samples per ray")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--log-every", type=int, default=10)
+    ap.add_argument("--checkpoint-minutes", type=float, default=5.0)
+    ap.add_argument("--threads", type=int, default=2)
+    return ap.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    result = train(args)
+    print(json.dumps({"steps": result.steps, "run_dir": str(result.run_dir)}))
+
+
+if __name__ == "__main__":
+    main()
