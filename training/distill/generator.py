@@ -11,21 +11,20 @@ import torch
 from torch import nn
 
 from ..common.registry import register
+from ..prior.attention import Attention  # plain matmuls: exports to ONNX like the prior's graphs
 
 
 class Block(nn.Module):
     def __init__(self, width: int, text_dim: int, heads: int):
         super().__init__()
         self.norm_q, self.norm_s, self.norm_m = nn.LayerNorm(width), nn.LayerNorm(width), nn.LayerNorm(width)
-        self.cross = nn.MultiheadAttention(width, heads, kdim=text_dim, vdim=text_dim, batch_first=True)
-        self.self_attn = nn.MultiheadAttention(width, heads, batch_first=True)
+        self.cross = Attention(width, text_dim, heads)
+        self.self_attn = Attention(width, width, heads)
         self.mlp = nn.Sequential(nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width))
 
     def forward(self, x, text):
-        q = self.norm_q(x)
-        x = x + self.cross(q, text, text, need_weights=False)[0]
-        s = self.norm_s(x)
-        x = x + self.self_attn(s, s, s, need_weights=False)[0]
+        x = x + self.cross(self.norm_q(x), text)
+        x = x + self.self_attn(self.norm_s(x))
         return x + self.mlp(self.norm_m(x))
 
 

@@ -24,7 +24,7 @@ from ..world.camera import fixed_cameras
 from ..world.prompts import read_lines
 from .guidance import DEFAULTS, VSD
 from .prior_bundle import load_prior
-from .renderer import RenderConfig
+from .renderer import RenderConfig, render_triplanes
 from .system import DistillationSystem, SystemConfig, sample_prompts
 from ..common.contact_sheet import contact_sheet
 
@@ -48,11 +48,12 @@ def _setup_distributed():
     return dist.get_rank(), dist.get_world_size()
 
 
-def turntable(system: DistillationSystem, prompts, path: Path, views: int = 4):
-    with torch.no_grad():
-        planes = system.planes_for(prompts).repeat_interleave(views, dim=0)
-        cams = fixed_cameras([i * 360.0 / views for i in range(views)] * len(prompts))
-        images = system.render(planes, cams, torch.ones(len(cams), 3)).images
+@torch.no_grad()
+def turntable_images(geometry, decoder, prior, prompts, path: Path, views: int = 4):
+    """A contact sheet of each prompt from `views` azimuths (white background)."""
+    planes = geometry(prior.encode(prompts)).repeat_interleave(views, dim=0)
+    cams = fixed_cameras([i * 360.0 / views for i in range(views)] * len(prompts))
+    images = render_triplanes(decoder, planes, cams, 64, torch.ones(len(cams), 3)).images
     contact_sheet(images, [p for p in prompts for _ in range(views)], path, columns=views * 2)
 
 
@@ -118,7 +119,7 @@ def train(args) -> dict:
             save_atomic({"geometry": system.geometry.state_dict(), "decoder": system.decoder.state_dict(),
                          "opt": opt.state_dict(), "step": step, "config": {k: str(v) for k, v in vars(args).items()}},
                         state_path)
-            turntable(system, prompts[:4], run_dir / "turntable.png")
+            turntable_images(system.geometry, system.decoder, prior, prompts[:4], run_dir / "turntable.png")
             last_save = time.time()
     if world > 1:
         dist.barrier()

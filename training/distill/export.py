@@ -1,0 +1,78 @@
+"""Export a trained generator into the model pack: generator.onnx, decoder.bin, decoder.json, golden vectors.
+
+    python3 -m training.distill.export --run supervised-100k [--pack models/default]
+
+generator.onnx: text_states float32 [B, L, D] (the pack's text_encoder.onnx output) -> triplane float32
+[B, 3, C, R, R]. decoder.bin / decoder.json: docs/triplane.md. models/golden/generator.json: one prompt's input
+states and the triplane values at fixed sampled indices, for the onnxruntime parity tests.
+"""
+import argparse
+import json
+from pathlib import Path
+
+import torch
+
+from ..common.checkpoint import cache_dir
+from .generator import TriplaneGenerator
+from .prior_bundle import load_prior
+from .renderer import RenderConfig
+from .triplane import SPHERE_RADIUS, TriplaneDecoder
+
+ROOT = Path(__file__).resolve().parents[2]
+DECODER_ORDER = ("fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "out.weight", "out.bias")
+GOLDEN_PROMPT = "a red wooden barrel"
+GOLDEN_SAMPLES = 2048
+
+
+def write_decoder(decoder: TriplaneDecoder, render: RenderConfig, out: Path) -> dict:
+    state = decoder.state_dict()
+    offsets, blob = {}, bytearray()
+    for name in DECODER_ORDER:
+        t = state[name].float().contiguous()
+        offsets[name] = {"offset": len(blob), "shape": list(t.shape)}
+        blob += t.numpy().astype("<f4").tobytes()
+    (out / "decoder.bin").write_bytes(bytes(blob))
+    meta = {"format": "scaledreamer-triplane-decoder", "version": 1, "channels": decoder.cfg.channels,
+            "hidden": decoder.cfg.hidden, "activation": "silu", "sphere_radius": SPHERE_RADIUS,
+            "dtype": "float32", "byte_order": "little", "tensors": offsets,
+            "renderer": {"samples": render.samples, "beta": render.beta}}
+    (out / "decoder.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return meta
+
+
+def export_generator(generator: TriplaneGenerator, text_states: torch.Tensor, path: Path) -> None:
+    generator.eval()
+    torch.onnx.export(generator, (text_states,), str(path), opset_version=17, input_names=["text_states"],
+                      output_names=["triplane"], dynamic_axes={"text_states": {0: "batch"}, "triplane": {0: "batch"}})
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--run", required=True)
+    ap.add_argument("--pack", type=Path, default=ROOT / "models" / "default")
+    ap.add_argument("--prior", type=Path, default=None)
+    args = ap.parse_args(argv)
+    state = torch.load(cache_dir() / "distill" / args.run / "state.pt")
+    prior = load_prior(args.prior)
+    generator = TriplaneGenerator(TriplaneGenerator.Config(text_dim=prior.text_encoder.cfg.width))
+    generator.load_state_dict(state["geometry"])
+    decoder = TriplaneDecoder()
+    decoder.load_state_dict(state["decoder"])
+    args.pack.mkdir(parents=True, exist_ok=True)
+    with torch.no_grad():
+        states = prior.encode([GOLDEN_PROMPT])
+        export_generator(generator, states, args.pack / "generator.onnx")
+        planes = generator(states).reshape(-1)
+    meta = write_decoder(decoder, RenderConfig(), args.pack)
+    idx = torch.randperm(planes.numel(), generator=torch.Generator().manual_seed(0))[:GOLDEN_SAMPLES].sort().values
+    golden = {"prompt": GOLDEN_PROMPT, "text_states": {"shape": list(states.shape),
+                                                        "data": states.reshape(-1).tolist()},
+              "triplane_shape": [1, 3, generator.cfg.channels, generator.resolution, generator.resolution],
+              "indices": idx.tolist(), "values": planes[idx].tolist(), "run": args.run, "step": state["step"]}
+    (ROOT / "models" / "golden" / "generator.json").write_text(json.dumps(golden))
+    print(json.dumps({"generator": str(args.pack / "generator.onnx"), "decoder": meta["tensors"] and "decoder.bin",
+                      "step": state["step"], "kind": state.get("kind", "distilled")}))
+
+
+if __name__ == "__main__":
+    main()
