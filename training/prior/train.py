@@ -1,0 +1,208 @@
+"""Train the prior on the render pool; resumable, checkpointed every few minutes, NaN-guarded.
+
+    python3 -m training.prior.train                  # resumes from ~/.cache/scaledreamer/prior/last.pt if present
+    python3 -m training.prior.train --steps 200000   # stop at a total step count
+
+Outputs in --out (default ~/.cache/scaledreamer/prior): last.pt (full state: model, EMA, optimiser, step, RNG),
+loss.jsonl, loss.png; and docs/images/prior_samples.png, a contact sheet of held-out prompts (DDIM 50, CFG 7.5).
+"""
+import argparse
+import copy
+import json
+import math
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+
+from ..common.checkpoint import CACHE, load_if_exists, save_atomic
+from ..common.contact_sheet import contact_sheet
+from ..world.camera import fixed_cameras, view_prompt
+from ..world.pool import DEFAULT_DIR
+from ..world.prompts import read_lines
+from .data import PoolBatches
+from .ema import ema_decay, ema_update
+from .model import DiffusionPrior, PriorConfig, config_from_dict
+
+REPO = Path(__file__).resolve().parents[2]
+HELD_OUT = REPO / "training" / "data" / "prompts" / "test_500.txt"
+SAMPLES_PNG = REPO / "docs" / "images" / "prior_samples.png"
+SAMPLE_AZIMUTHS = (0.0, 90.0, 180.0, 270.0)
+SAMPLE_ELEVATION = 15.0
+
+
+@dataclass
+class TrainConfig:
+    prior: PriorConfig = field(default_factory=PriorConfig)
+    batch: int = 32
+    lr: float = 4e-4
+    warmup_steps: int = 500
+    weight_decay: float = 0.01
+    grad_clip: float = 1.0
+    ema_decay: float = 0.999
+    cond_dropout: float = 0.1
+    steps: int = 300_000
+    seed: int = 0
+    log_every: int = 25
+    checkpoint_every_s: float = 300.0
+    sample_every_s: float = 1800.0
+    sample_prompts: int = 6
+    guidance: float = 7.5
+    sample_steps: int = 50
+
+
+def learning_rate(step: int, cfg: TrainConfig) -> float:
+    """Linear warmup, then constant: the run has no known end, and the EMA does the annealing's job."""
+    return cfg.lr * min(1.0, (step + 1) / cfg.warmup_steps)
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig, pool_dir: Path, out: Path):
+        self.cfg, self.out = cfg, Path(out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        torch.manual_seed(cfg.seed)
+        self.model = DiffusionPrior(cfg.prior)
+        self.ema = copy.deepcopy(self.model).requires_grad_(False)
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        self.g = torch.Generator().manual_seed(cfg.seed)
+        self.step = 0
+        self.nan_events = 0
+        self.data = PoolBatches(pool_dir)
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.out / "last.pt"
+
+    def state(self) -> dict:
+        return {"config": asdict(self.cfg), "step": self.step, "nan_events": self.nan_events,
+                "model": self.model.state_dict(), "ema": self.ema.state_dict(), "optimizer": self.opt.state_dict(),
+                "rng": {"data": self.g.get_state(), "torch": torch.get_rng_state(), "python": random.getstate()}}
+
+    def save(self) -> None:
+        save_atomic(self.state(), self.checkpoint_path)
+
+    def load(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.ema.load_state_dict(state["ema"])
+        self.opt.load_state_dict(state["optimizer"])
+        self.step, self.nan_events = state["step"], state["nan_events"]
+        self.g.set_state(state["rng"]["data"])
+        torch.set_rng_state(state["rng"]["torch"])
+        random.setstate(state["rng"]["python"])
+
+    def train_step(self) -> float:
+        """One optimisation step; returns the loss, or nan (and changes nothing) if loss or gradients are not finite."""
+        cfg = self.cfg
+        images, prompts, camera = self.data.batch(cfg.batch, cfg.cond_dropout, self.g)
+        t = torch.randint(self.model.schedule.T, (cfg.batch,), generator=self.g).float()
+        noise = torch.randn(images.shape, generator=self.g)
+        for group in self.opt.param_groups:
+            group["lr"] = learning_rate(self.step, cfg)
+        loss = self.model.losses(images, t, noise, self.model.encode(prompts), camera).mean()
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
+        if not (torch.isfinite(loss) and torch.isfinite(grad_norm)):
+            return math.nan
+        self.opt.step()
+        ema_update(self.ema, self.model, ema_decay(self.step, cfg.ema_decay))
+        self.step += 1
+        return loss.item()
+
+    def recover_from_nan(self) -> None:
+        """Reload the last good checkpoint and reseed the data stream so the same batch is not replayed."""
+        self.nan_events += 1
+        saved = load_if_exists(self.checkpoint_path)
+        if saved is not None:
+            nan_events = self.nan_events
+            self.load(saved)
+            self.nan_events = nan_events
+        self.g.manual_seed(self.cfg.seed + 1_000_003 * self.nan_events + self.step)
+
+    def write_samples(self, path: Path = SAMPLES_PNG) -> None:
+        prompts = read_lines(HELD_OUT)[: self.cfg.sample_prompts]
+        cams = fixed_cameras(list(SAMPLE_AZIMUTHS) * len(prompts), elevation=SAMPLE_ELEVATION)
+        full = [view_prompt(p, float(a), SAMPLE_ELEVATION) for p in prompts for a in SAMPLE_AZIMUTHS]
+        images = self.ema.eval().sample(full, cams.as_vector(), self.cfg.guidance, self.cfg.sample_steps,
+                                        torch.Generator().manual_seed(0))
+        captions = [f"{p} @{int(a)}" for p in prompts for a in SAMPLE_AZIMUTHS]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        contact_sheet(images, captions, path, columns=8)
+
+    def run(self, log) -> None:
+        cfg = self.cfg
+        last_ckpt = last_sample = time.time()
+        window, t0 = [], time.time()
+        while self.step < cfg.steps:
+            loss = self.train_step()
+            if math.isnan(loss):
+                log(f"non-finite loss or gradient at step {self.step}: reloading the last checkpoint")
+                self.recover_from_nan()
+                continue
+            window.append(loss)
+            if self.step % cfg.log_every == 0:
+                rec = {"step": self.step, "loss": sum(window) / len(window), "lr": learning_rate(self.step, cfg),
+                       "s_per_step": (time.time() - t0) / len(window), "images": len(self.data), "time": time.time()}
+                with open(self.out / "loss.jsonl", "a") as f:
+                    f.write(json.dumps(rec) + "\n")
+                log(json.dumps(rec))
+                window, t0 = [], time.time()
+            if time.time() - last_ckpt > cfg.checkpoint_every_s:
+                self.save()
+                plot_losses(self.out / "loss.jsonl", self.out / "loss.png")
+                if self.data.refresh():
+                    log(f"pool reloaded: {len(self.data)} images")
+                last_ckpt = time.time()
+            if time.time() - last_sample > cfg.sample_every_s:
+                self.write_samples()
+                log(f"samples written at step {self.step}")
+                last_sample = time.time()
+        self.save()
+
+
+def plot_losses(jsonl: Path, png: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    recs = [json.loads(line) for line in jsonl.read_text().splitlines() if line.strip()]
+    if not recs:
+        return
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot([r["step"] for r in recs], [r["loss"] for r in recs], lw=0.8)
+    ax.set_xlabel("step")
+    ax.set_ylabel("min-SNR-5 eps loss (mean per log window)")
+    ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(png, dpi=100)
+    plt.close(fig)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pool", type=Path, default=DEFAULT_DIR)
+    ap.add_argument("--out", type=Path, default=CACHE / "prior")
+    ap.add_argument("--steps", type=int, default=TrainConfig.steps)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--samples-now", action="store_true", help="write the contact sheet from the checkpoint and exit")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    log = lambda msg: print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+    saved = load_if_exists(args.out / "last.pt")
+    cfg = config_from_dict(TrainConfig, saved["config"]) if saved else TrainConfig()
+    cfg.steps = args.steps
+    trainer = Trainer(cfg, args.pool, args.out)
+    if saved:
+        trainer.load(saved)
+        log(f"resumed at step {trainer.step}")
+    if args.samples_now:
+        trainer.write_samples()
+        return
+    log(f"training on {len(trainer.data)} images, {sum(p.numel() for p in trainer.model.parameters())} parameters")
+    trainer.run(log)
+
+
+if __name__ == "__main__":
+    main()
