@@ -1,6 +1,4 @@
 """Multi-head attention written with plain matmuls, so that both ONNX graphs export the same ops everywhere."""
-import math
-
 import torch
 from torch import nn
 
@@ -13,6 +11,7 @@ class Attention(nn.Module):
         if query_dim % heads:
             raise ValueError(f"query_dim {query_dim} is not divisible by heads {heads}")
         self.heads = heads
+        self.scale = (query_dim // heads) ** -0.5
         self.q = nn.Linear(query_dim, query_dim, bias=False)
         self.k = nn.Linear(context_dim, query_dim, bias=False)
         self.v = nn.Linear(context_dim, query_dim, bias=False)
@@ -26,6 +25,6 @@ class Attention(nn.Module):
         """x [B, N, C], context [B, M, Cc] -> [B, N, C]."""
         context = x if context is None else context
         q, k, v = self._split(self.q(x)), self._split(self.k(context)), self._split(self.v(context))
-        weights = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1]), dim=-1)
+        weights = torch.softmax(q @ k.transpose(-1, -2) * self.scale, dim=-1)
         b, _, n, _ = q.shape
         return self.out((weights @ v).transpose(1, 2).reshape(b, n, -1))

@@ -61,6 +61,14 @@ class DiffusionPrior(nn.Module):
     def config_dict(self) -> dict:
         return asdict(self.cfg)
 
+    def bundle(self) -> dict:
+        """The frozen prior in one file, as score distillation loads it (training.distill.prior_bundle.load_bundle):
+        configs and weights of the text encoder and UNet, the tokenizer and schedule configs."""
+        return {"tokenizer": asdict(self.tokenizer.cfg),
+                "text_encoder": {"config": asdict(self.text_encoder.cfg), "state": self.text_encoder.state_dict()},
+                "unet": {"config": asdict(self.unet.cfg), "state": self.unet.state_dict()},
+                "schedule": asdict(self.schedule.cfg)}
+
     def encode(self, prompts: Sequence[str], strict: bool = True) -> torch.Tensor:
         """Prompts (with their view suffix; "" is unconditional) -> text states [B, L, D]."""
         return self.text_encoder(self.tokenizer.encode(prompts, strict))

@@ -4,7 +4,7 @@
     python3 -m training.prior.train --steps 200000   # stop at a total step count
 
 Outputs in --out (default ~/.cache/scaledreamer/prior): last.pt (full state: model, EMA, optimiser, step, RNG),
-loss.jsonl, loss.png; and docs/images/prior_samples.png, a contact sheet of held-out prompts (DDIM 50, CFG 7.5).
+bundle.pt (the EMA prior alone, read by training.distill.prior_bundle), loss.jsonl, loss.png; and docs/images/prior_samples.png, a contact sheet of held-out prompts (DDIM 50, CFG 7.5).
 """
 import argparse
 import copy
@@ -81,7 +81,9 @@ class Trainer:
                 "rng": {"data": self.g.get_state(), "torch": torch.get_rng_state(), "python": random.getstate()}}
 
     def save(self) -> None:
+        """Full state for resuming, and the EMA prior alone (bundle.pt) for score distillation."""
         save_atomic(self.state(), self.checkpoint_path)
+        save_atomic(self.ema.bundle(), self.out / "bundle.pt")
 
     def load(self, state: dict) -> None:
         self.model.load_state_dict(state["model"])

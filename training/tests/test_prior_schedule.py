@@ -1,0 +1,55 @@
+import pytest
+import torch
+
+from training.prior import schedule as S
+
+
+def test_alphas_cumprod_monotone_in_unit_interval():
+    for name in S.BETA_SCHEDULES:
+        sch = S.NoiseSchedule(S.ScheduleConfig(beta_schedule=name))
+        ab = sch.alphas_cumprod
+        assert ab.shape == (1000,) and (ab[1:] < ab[:-1]).all()
+        assert 0 < ab[-1] < 1e-3 and 0.999 < ab[0] < 1
+        assert (sch.betas <= S.MAX_BETA).all()
+
+
+def test_unknown_schedule_raises():
+    with pytest.raises(ValueError, match="beta_schedule"):
+        S.NoiseSchedule(S.ScheduleConfig(beta_schedule="sigmoid"))
+
+
+def test_fractional_timesteps_interpolate():
+    sch = S.NoiseSchedule()
+    ab = sch.alpha_bar(torch.tensor([10.0, 10.5, 11.0])).flatten()
+    assert torch.allclose(ab[1], (ab[0] + ab[2]) / 2)
+
+
+def test_ddim_timesteps_trailing():
+    ts = S.ddim_timesteps(1000, 50)
+    assert len(ts) == 50 and ts[0] == 999 and ts[-1] == 19 and (ts[1:] < ts[:-1]).all()
+
+
+def test_min_snr_weight():
+    ab = S.NoiseSchedule().alpha_bar(torch.tensor([1.0, 500.0, 999.0])).flatten()
+    w = S.min_snr_weight(ab, 5.0)
+    assert w[0] < 0.01 and torch.allclose(w[1:], torch.ones(2))
+
+
+def test_ddim_with_oracle_denoiser_recovers_x0():
+    sch = S.NoiseSchedule()
+    g = torch.Generator().manual_seed(0)
+    x0 = torch.rand(2, 3, 8, 8, generator=g) * 1.6 - 0.8
+    oracle = lambda x, t: (x - sch.alpha_bar(t).sqrt() * x0) / (1 - sch.alpha_bar(t)).sqrt()
+    out = S.ddim_sample(oracle, sch, torch.randn(2, 3, 8, 8, generator=g), steps=50)
+    assert (out - x0).abs().max() < 1e-4
+
+
+def test_q_sample_and_predict_x0_are_inverse():
+    ab = torch.tensor(0.3).view(1, 1, 1, 1)
+    x0, eps = torch.randn(1, 3, 4, 4), torch.randn(1, 3, 4, 4)
+    assert torch.allclose(S.predict_x0(S.q_sample(x0, eps, ab), eps, ab), x0, atol=1e-5)
+
+
+def test_cfg_formula():
+    u, c = torch.zeros(3), torch.ones(3)
+    assert torch.equal(S.classifier_free_guidance(u, c, 7.5), torch.full((3,), 7.5))

@@ -1,0 +1,46 @@
+import json
+import math
+
+import torch
+
+from training.prior.train import Trainer
+from training.tests.prior_fixtures import tiny_train_config, write_fake_pool
+
+
+def test_resume_gives_identical_next_step(tmp_path):
+    pool = write_fake_pool(tmp_path / "pool")
+    a = Trainer(tiny_train_config(), pool, tmp_path / "run")
+    for _ in range(2):
+        a.train_step()
+    a.save()
+    expected = a.train_step()
+    b = Trainer(tiny_train_config(seed=123), pool, tmp_path / "run")
+    b.load(torch.load(b.checkpoint_path))
+    assert b.step == 2 and b.train_step() == expected
+    assert (tmp_path / "run" / "bundle.pt").exists()
+
+
+def test_nan_step_is_skipped_and_last_checkpoint_reloaded(tmp_path):
+    pool = write_fake_pool(tmp_path / "pool")
+    trainer = Trainer(tiny_train_config(), pool, tmp_path / "run")
+    trainer.train_step()
+    trainer.save()
+    good = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    trainer.train_step()
+    real = trainer.model.losses
+    trainer.model.losses = lambda *a: real(*a) * math.nan
+    assert math.isnan(trainer.train_step()) and trainer.step == 2
+    trainer.model.losses = real
+    trainer.recover_from_nan()
+    assert trainer.step == 1 and trainer.nan_events == 1
+    assert all(torch.equal(v, trainer.model.state_dict()[k]) for k, v in good.items())
+    assert math.isfinite(trainer.train_step())
+
+
+def test_run_logs_losses(tmp_path):
+    pool = write_fake_pool(tmp_path / "pool")
+    trainer = Trainer(tiny_train_config(steps=4, log_every=2), pool, tmp_path / "run")
+    trainer.run(log=lambda msg: None)
+    records = [json.loads(line) for line in (tmp_path / "run" / "loss.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [2, 4] and all(math.isfinite(r["loss"]) for r in records)
+    assert (tmp_path / "run" / "last.pt").exists()
