@@ -16,7 +16,7 @@ import torch
 
 from ..common.checkpoint import CACHE
 from ..common.manifest import file_entry, update_manifest
-from ..world.camera import CAMERA_DIM, fixed_cameras, view_prompt
+from ..world.camera import CAMERA_DIM, fixed_cameras
 from .model import DiffusionPrior, PriorConfig, config_from_dict
 from .tokenizer import WordTokenizer
 

@@ -58,9 +58,6 @@ class DiffusionPrior(nn.Module):
         self.unet = find(cfg.unet_type)(cfg.unet)
         self.schedule = S.NoiseSchedule(cfg.schedule)
 
-    def config_dict(self) -> dict:
-        return asdict(self.cfg)
-
     def bundle(self) -> dict:
         """The frozen prior in one file, as score distillation loads it (training.distill.prior_bundle.load_bundle):
         configs and weights of the text encoder and UNet, the tokenizer and schedule configs."""

@@ -22,6 +22,7 @@ from ..common.contact_sheet import contact_sheet
 from ..world.camera import fixed_cameras, view_prompt
 from ..world.pool import DEFAULT_DIR
 from ..world.prompts import read_lines
+from ..world.views import EVAL_AZIMUTHS, EVAL_ELEVATION
 from .data import PoolBatches
 from .ema import ema_decay, ema_update
 from .model import DiffusionPrior, PriorConfig, config_from_dict
@@ -29,8 +30,6 @@ from .model import DiffusionPrior, PriorConfig, config_from_dict
 REPO = Path(__file__).resolve().parents[2]
 HELD_OUT = REPO / "training" / "data" / "prompts" / "test_500.txt"
 SAMPLES_PNG = REPO / "docs" / "images" / "prior_samples.png"
-SAMPLE_AZIMUTHS = (0.0, 90.0, 180.0, 270.0)
-SAMPLE_ELEVATION = 15.0
 
 
 @dataclass
@@ -125,11 +124,11 @@ class Trainer:
 
     def write_samples(self, path: Path = SAMPLES_PNG) -> None:
         prompts = read_lines(HELD_OUT)[: self.cfg.sample_prompts]
-        cams = fixed_cameras(list(SAMPLE_AZIMUTHS) * len(prompts), elevation=SAMPLE_ELEVATION)
-        full = [view_prompt(p, float(a), SAMPLE_ELEVATION) for p in prompts for a in SAMPLE_AZIMUTHS]
+        cams = fixed_cameras(list(EVAL_AZIMUTHS) * len(prompts), elevation=EVAL_ELEVATION)
+        full = [view_prompt(p, float(a), EVAL_ELEVATION) for p in prompts for a in EVAL_AZIMUTHS]
         images = self.ema.eval().sample(full, cams.as_vector(), self.cfg.guidance, self.cfg.sample_steps,
                                         torch.Generator().manual_seed(0))
-        captions = [f"{p} @{int(a)}" for p in prompts for a in SAMPLE_AZIMUTHS]
+        captions = [f"{p} @{int(a)}" for p in prompts for a in EVAL_AZIMUTHS]
         path.parent.mkdir(parents=True, exist_ok=True)
         contact_sheet(images, captions, path, columns=8)
 

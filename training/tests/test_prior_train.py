@@ -44,3 +44,10 @@ def test_run_logs_losses(tmp_path):
     records = [json.loads(line) for line in (tmp_path / "run" / "loss.jsonl").read_text().splitlines()]
     assert [r["step"] for r in records] == [2, 4] and all(math.isfinite(r["loss"]) for r in records)
     assert (tmp_path / "run" / "last.pt").exists()
+
+
+def test_samples_contact_sheet(tmp_path):
+    pool = write_fake_pool(tmp_path / "pool")
+    trainer = Trainer(tiny_train_config(sample_prompts=1, sample_steps=2), pool, tmp_path / "run")
+    trainer.write_samples(tmp_path / "samples.png")
+    assert (tmp_path / "samples.png").stat().st_size > 0
