@@ -88,7 +88,9 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--out", type=Path, default=None, help="default: docs/results/prior.json for the full 500")
-    ap.add_argument("--threads", type=int, default=2)
+    # One thread: on this shared 2-core machine a 2-thread step waits at every OpenMP barrier for whichever core
+    # another job holds (measured 4-7 s per training step with 2 threads vs 0.6 s with 1 while one other job ran).
+    ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     from ..evaluator.api import Evaluator

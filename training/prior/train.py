@@ -186,7 +186,9 @@ def main(argv=None):
     ap.add_argument("--pool", type=Path, default=DEFAULT_DIR)
     ap.add_argument("--out", type=Path, default=CACHE / "prior")
     ap.add_argument("--steps", type=int, default=TrainConfig.steps)
-    ap.add_argument("--threads", type=int, default=2)
+    # One thread: on this shared 2-core machine a 2-thread step waits at every OpenMP barrier for whichever core
+    # another job holds (measured 4-7 s per training step with 2 threads vs 0.6 s with 1 while one other job ran).
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--samples-now", action="store_true", help="write the contact sheet from the checkpoint and exit")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
