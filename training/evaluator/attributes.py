@@ -25,11 +25,22 @@ CLASSES: Dict[str, List[str]] = {
 HEADS = list(CLASSES)
 
 
+ALWAYS_APPLICABLE = {"category", "colour", "material", "size", "relation"}
+
+
+def applicable(spec: Spec) -> List[bool]:
+    """Heads whose target is meaningful for this spec (part heads need a part clause, second_* a composition);
+    training only scores those, so rare cases are not drowned by "none"."""
+    has = {"part": spec.objects[0].part is not None, "second": spec.relation is not None}
+    return [h in ALWAYS_APPLICABLE or has["part" if h.startswith("part") else "second"] for h in HEADS]
+
+
 def targets_and_stated(spec: Spec) -> Tuple[List[int], List[bool]]:
     """One class index per head, and whether the prompt states that attribute in words."""
-    first = spec.objects[0]
+    objects = spec.canonical_objects()  # "next to" is symmetric: its slots follow the canonical order
+    first = objects[0]
     r = first.resolved()
-    second = spec.objects[1] if spec.relation else None
+    second = objects[1] if spec.relation else None
     r2 = second.resolved() if second else None
     values = {
         "category": (first.category, True),

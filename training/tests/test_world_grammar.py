@@ -82,3 +82,16 @@ def test_part_clause_and_composition_parse():
     spec = parse("a blue crate on top of a red barrel")
     assert spec.relation == "on top of" and [o.category for o in spec.objects] == ["crate", "barrel"]
     assert isinstance(spec, Spec)
+
+
+def test_next_to_is_symmetric_and_on_top_of_is_not():
+    a, b = parse("a red barrel next to a rock"), parse("a rock next to a red barrel")
+    assert a.key() == b.key()
+    assert parse("a crate on top of a barrel").key() != parse("a barrel on top of a crate").key()
+
+
+def test_held_out_compositions_are_symmetric_for_next_to():
+    from training.world.prompts import split_of
+    for x in sorted(CATEGORIES):
+        for y in sorted(CATEGORIES):
+            assert split_of(parse(f"a {x} next to a {y}")) == split_of(parse(f"a {y} next to a {x}"))

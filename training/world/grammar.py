@@ -77,8 +77,15 @@ class Spec:
         return f"{self.objects[0].phrase()} {self.relation} {self.objects[1].phrase()}"
 
     def key(self) -> tuple:
-        """Equal keys <=> identical assets ("a barrel" and "a brown wooden barrel" share one)."""
-        return (tuple(o.resolved() for o in self.objects), self.relation)
+        """Equal keys <=> identical assets ("a barrel" and "a brown wooden barrel" share one; "A next to B" is
+        "B next to A" turned half a circle, so the two share one too)."""
+        return (tuple(o.resolved() for o in self.canonical_objects()), self.relation)
+
+    def canonical_objects(self) -> Tuple[ObjectSpec, ...]:
+        """The objects in a wording-independent order: as written, except that "next to" is symmetric."""
+        if self.relation != "next to":
+            return self.objects
+        return tuple(sorted(self.objects, key=lambda o: repr(o.resolved())))
 
 
 def check(spec: Spec) -> Spec:

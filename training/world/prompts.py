@@ -42,7 +42,7 @@ def held_out_combinations(spec: Spec) -> List[str]:
         if _bucket(f"material|{r.material}|{o.category}") < HELD_OUT_PERCENT["material"]:
             found.append(f"{r.material} {o.category}")
     if spec.relation:
-        a, b = spec.objects[0].category, spec.objects[1].category
+        a, b = (o.category for o in spec.canonical_objects())
         if _bucket(f"composition|{a}|{spec.relation}|{b}") < HELD_OUT_PERCENT["composition"]:
             found.append(f"{a} {spec.relation} {b}")
     return found

@@ -161,23 +161,31 @@ def sdf(table: PrimitiveTable, points: torch.Tensor) -> torch.Tensor:
 
 
 def _pattern(pattern: torch.Tensor, p: torch.Tensor, base: torch.Tensor) -> torch.Tensor:
-    """Material patterns as smooth functions of the world position, sized to stay visible at 64x64."""
+    """Material patterns: a tint plus a strong position-dependent modulation, sized to stay visible at 64x64 on
+    any base colour (a tint alone is lost on some colours, a multiplicative pattern alone on black)."""
     x, y, z = p.unbind(-1)
-    grain = 0.8 + 0.2 * torch.sin(28.0 * y + 4.0 * torch.sin(9.0 * x + 7.0 * z))
-    blotch = 0.78 + 0.22 * torch.sin(11.0 * x + 3.0) * torch.sin(13.0 * y + 1.0) * torch.sin(9.0 * z + 2.0)
-    shine = 1.05 + 0.25 * torch.sin(18.0 * y + 6.0 * x)
-    facets = 0.9 + 0.1 * torch.sign(torch.sin(14.0 * x + 14.0 * z) * torch.sin(14.0 * y))
-    bands = 0.85 + 0.15 * torch.sin(35.0 * y)
-    moss = (torch.sin(7.0 * x) * torch.sin(8.0 * y + 1.0) * torch.sin(6.0 * z + 2.0) > 0.15).float()
-    out = base.clone()
-    m = pattern[..., None]
-    out = torch.where(m == 1, base * grain[..., None], out)
-    out = torch.where(m == 2, base * blotch[..., None], out)
-    out = torch.where(m == 3, base * shine[..., None], out)
-    out = torch.where(m == 4, (0.6 * base + 0.4) * facets[..., None], out)
-    out = torch.where(m == 5, base * bands[..., None], out)
-    mossy = base * (1 - moss[..., None]) + torch.tensor([0.25, 0.5, 0.15]) * moss[..., None]
-    out = torch.where(m == 6, mossy, out)
+    wave = lambda v: 0.5 + 0.5 * torch.sin(v)
+    grain = wave(28.0 * y + 4.0 * torch.sin(9.0 * x + 7.0 * z))[..., None]
+    blotch = wave(6.0 * torch.sin(11.0 * x + 3.0) * torch.sin(13.0 * y + 1.0) * torch.sin(9.0 * z + 2.0))[..., None]
+    shine = wave(18.0 * y + 6.0 * x)[..., None]
+    facets = (torch.sin(14.0 * x + 14.0 * z) * torch.sin(14.0 * y) > 0).float()[..., None]
+    bands = (torch.sin(35.0 * y) > 0).float()[..., None]
+    moss = (torch.sin(7.0 * x) * torch.sin(8.0 * y + 1.0) * torch.sin(6.0 * z + 2.0) > 0.1).float()[..., None]
+    grey = base.mean(-1, keepdim=True).expand_as(base)
+    mix = lambda a, b, t: a + (b - a) * t
+    tint = lambda rgb: torch.tensor(rgb, dtype=base.dtype)
+    looks = [
+        base,                                                                          # plain
+        base * (0.55 + 0.45 * grain) + 0.14 * grain * tint([0.6, 0.4, 0.2]),          # wooden
+        mix(base, grey, 0.3) * (0.5 + 0.5 * blotch) + 0.12 * blotch,                  # stone
+        mix(base, tint([0.95, 0.75, 0.2]), 0.4) * (0.7 + 0.6 * shine),                # golden
+        mix(base, tint([0.85, 0.95, 1.0]), 0.55) * (0.8 + 0.2 * facets),              # icy
+        mix(base, grey, 0.5) * (0.65 + 0.35 * bands) + 0.1 * bands,                   # metal
+        mix(base, tint([0.25, 0.5, 0.15]), moss),                                     # mossy
+    ]
+    out = base
+    for pid, look in enumerate(looks[1:], start=1):
+        out = torch.where(pattern[..., None] == pid, look, out)
     return out.clamp(0.0, 1.0)
 
 
