@@ -20,7 +20,7 @@ from ..world.grammar import parse
 from ..world.pool import DEFAULT_DIR, RenderPool
 from ..world.prompts import read_lines
 from ..world.views import render_eval_views
-from .attributes import HEADS, targets_and_stated
+from .attributes import HEADS, applicable, targets_and_stated
 from .model import Evaluator, EvaluatorConfig
 from .negatives import perturb
 from .scoring import score
@@ -32,12 +32,12 @@ PROMPTS_DIR = Path(__file__).resolve().parents[1] / "data" / "prompts"
 
 @dataclass
 class TrainConfig:
-    steps: int = 2500
+    steps: int = 5000
     batch: int = 96
     negatives: int = 2
     lr: float = 1e-3
     warmup: int = 100
-    attribute_weight: float = 0.5
+    attribute_weight: float = 1.0
     checkpoint_minutes: float = 3.0
     validate_every: int = 250
     rescan_every: int = 500
@@ -89,8 +89,10 @@ def train(cfg: TrainConfig, pool_dir: Path, state_path: Path) -> None:
         target = torch.arange(cfg.batch)
         clip_loss = 0.5 * (F.cross_entropy(logits, target) + F.cross_entropy(logits[:, :cfg.batch].T, target))
         labels = torch.tensor([targets_and_stated(s)[0] for s in batch_specs])
+        mask = torch.tensor([applicable(s) for s in batch_specs], dtype=torch.float32)
         head_logits = model.attribute_logits(feats)
-        attr_loss = sum(F.cross_entropy(head_logits[h], labels[:, i]) for i, h in enumerate(HEADS)) / len(HEADS)
+        attr_loss = sum((F.cross_entropy(head_logits[h], labels[:, i], reduction="none") * mask[:, i]).sum()
+                        / mask[:, i].sum().clamp(min=1) for i, h in enumerate(HEADS)) / len(HEADS)
         loss = clip_loss + cfg.attribute_weight * attr_loss
         for group in opt.param_groups:
             group["lr"] = _lr(cfg, step)
