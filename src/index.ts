@@ -1,5 +1,52 @@
 export { ComputeWorker, type ComputeWorkerOptions } from './plugin/compute-worker.js';
-export type { AdapterSummary, Float32Tensor, Float32TensorMap } from './workers/compute-protocol.js';
+export type {
+  AdapterSummary,
+  DecodedPoints,
+  Float32Tensor,
+  Float32TensorMap,
+  RenderedImage,
+  TriplaneFieldData,
+} from './workers/compute-protocol.js';
 export { type AdamOptions } from './kernels/adam-options.js';
 export { CpuAdam } from './kernels/adam-cpu.js';
 export { ADAM_WORKGROUP_SIZE, GpuAdam, type AdamTarget } from './kernels/adam.js';
+export { cameraFrame, type OrbitCamera } from './kernels/camera.js';
+export {
+  decoderLayout,
+  DECODER_TENSOR_NAMES,
+  planesLength,
+  SPHERE_RADIUS,
+  type DecoderLayout,
+  type FloatArray,
+  type TriplaneShape,
+} from './kernels/triplane-layout.js';
+export {
+  CpuTriplaneField,
+  decodeTriplaneBackwardCpu,
+  decodeTriplaneCpu,
+  type FieldGradientTargets,
+} from './kernels/triplane-cpu.js';
+export {
+  GpuTriplaneDecoder,
+  TRIPLANE_DECODE_WORKGROUP_SIZE,
+  TRIPLANE_MAX_CHANNELS,
+  TRIPLANE_MAX_HIDDEN,
+  type TriplaneBuffers,
+  type TriplaneDecodeTarget,
+} from './kernels/triplane.js';
+export { DEFAULT_BETA, DEFAULT_SAMPLES, type VolsdfOptions } from './kernels/volsdf-options.js';
+export { CpuVolsdfRenderer, type VolsdfImage } from './kernels/volsdf-cpu.js';
+export { GpuVolsdfRenderer, VOLSDF_RENDER_WORKGROUP_SIZE } from './kernels/volsdf.js';
+export { ASSET_BOUNDS, type Bounds, type IndexedMesh } from './mesh/indexed-mesh.js';
+export {
+  DEFAULT_GRID_RESOLUTION,
+  marchingCubes,
+  marchingCubesGrid,
+  type ColorEvaluator,
+  type FieldEvaluator,
+  type GridMarchingOptions,
+  type MarchingCubesOptions,
+  type MarchingCubesResult,
+  type MarchingCubesStats,
+} from './mesh/marching-cubes.js';
+export { writeGlb, type GlbOptions } from './mesh/glb.js';

@@ -1,6 +1,15 @@
 import * as Comlink from 'comlink';
 import type { AdamOptions } from '../kernels/adam-options.js';
-import type { AdapterSummary, ComputeWorkerApi, Float32TensorMap } from '../workers/compute-protocol.js';
+import type { OrbitCamera } from '../kernels/camera.js';
+import type { VolsdfOptions } from '../kernels/volsdf-options.js';
+import type {
+  AdapterSummary,
+  ComputeWorkerApi,
+  DecodedPoints,
+  Float32TensorMap,
+  RenderedImage,
+  TriplaneFieldData,
+} from '../workers/compute-protocol.js';
 
 /** Options of {@link ComputeWorker.spawn}. */
 export interface ComputeWorkerOptions {
@@ -53,6 +62,34 @@ export class ComputeWorker {
   ): Promise<Float32Array<ArrayBuffer>> {
     const transferables = [params.buffer, ...gradients.map((g) => g.buffer)];
     return this._api().adam(Comlink.transfer(params, transferables), gradients, options);
+  }
+
+  /**
+   * Decodes SDF and albedo at `points` on the worker's GPU (triplane-decode.wgsl).
+   * @param field its arrays are copied, not transferred (the caller usually keeps rendering with them).
+   * @param points `[N, 3]`, transferred.
+   * @throws {RangeError} if the arrays do not fit the shape, or the shape exceeds the kernel's limits.
+   */
+  decodeTriplane(field: TriplaneFieldData, points: Float32Array<ArrayBuffer>): Promise<DecodedPoints> {
+    return this._api().decodeTriplane(field, Comlink.transfer(points, [points.buffer]));
+  }
+
+  /**
+   * Renders one camera on the worker's GPU (volsdf-render.wgsl).
+   * @param field copied, not transferred.
+   * @param jitter `[H W, S]` sample offsets in [0, 1), transferred; null for the fixed 0.5.
+   * @throws {RangeError} naming an option, camera field or array that is out of range.
+   */
+  renderTriplane(
+    field: TriplaneFieldData,
+    camera: OrbitCamera,
+    options: VolsdfOptions,
+    jitter: Float32Array<ArrayBuffer> | null = null,
+  ): Promise<RenderedImage> {
+    const api = this._api();
+    return jitter
+      ? api.renderTriplane(field, camera, options, Comlink.transfer(jitter, [jitter.buffer]))
+      : api.renderTriplane(field, camera, options, null);
   }
 
   /**

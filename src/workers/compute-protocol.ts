@@ -3,6 +3,9 @@
  * structured-cloneable; large arrays are transferred, not copied.
  */
 import type { AdamOptions } from '../kernels/adam-options.js';
+import type { OrbitCamera } from '../kernels/camera.js';
+import type { TriplaneShape } from '../kernels/triplane-layout.js';
+import type { VolsdfOptions } from '../kernels/volsdf-options.js';
 
 /** The adapter behind the worker's GPUDevice (GPUAdapterInfo's fields), e.g. to show that SwiftShader is in use. */
 export interface AdapterSummary {
@@ -21,6 +24,28 @@ export interface Float32Tensor {
 /** Model inputs or outputs by name. */
 export type Float32TensorMap = Record<string, Float32Tensor>;
 
+/** A triplane field's tensors (docs/triplane.md). */
+export interface TriplaneFieldData {
+  readonly shape: TriplaneShape;
+  /** `[3, C, R, R]`. */
+  readonly planes: Float32Array<ArrayBuffer>;
+  /** Flat, in decoder.bin order. */
+  readonly decoder: Float32Array<ArrayBuffer>;
+}
+
+/** SDF `[N]` and albedo `[N, 3]` of a batch of points. */
+export interface DecodedPoints {
+  readonly sdf: Float32Array<ArrayBuffer>;
+  readonly albedo: Float32Array<ArrayBuffer>;
+}
+
+/** One rendered camera: pixels `[3, H, W]`, opacity and depth `[H, W]`. */
+export interface RenderedImage {
+  readonly pixels: Float32Array<ArrayBuffer>;
+  readonly opacity: Float32Array<ArrayBuffer>;
+  readonly depth: Float32Array<ArrayBuffer>;
+}
+
 /** The API that compute.worker.ts exposes through comlink. */
 export interface ComputeWorkerApi {
   /** Describes the adapter of the worker's GPUDevice, requesting the device on first use. */
@@ -31,6 +56,15 @@ export interface ComputeWorkerApi {
     gradients: readonly Float32Array<ArrayBuffer>[],
     options: AdamOptions,
   ): Promise<Float32Array<ArrayBuffer>>;
+  /** Decodes SDF and albedo at `points` (`[N, 3]`) with the WGSL triplane kernel. */
+  decodeTriplane(field: TriplaneFieldData, points: Float32Array<ArrayBuffer>): Promise<DecodedPoints>;
+  /** Renders one camera with the WGSL VolSDF kernel; `jitter` is `[H W, S]` offsets, or null for 0.5. */
+  renderTriplane(
+    field: TriplaneFieldData,
+    camera: OrbitCamera,
+    options: VolsdfOptions,
+    jitter: Float32Array<ArrayBuffer> | null,
+  ): Promise<RenderedImage>;
   /** Runs an ONNX model once with onnxruntime-web's WebGPU execution provider on the worker's GPUDevice. */
   runModel(model: Uint8Array<ArrayBuffer>, feeds: Float32TensorMap): Promise<Float32TensorMap>;
 }

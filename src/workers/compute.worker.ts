@@ -5,7 +5,10 @@
 import * as Comlink from 'comlink';
 import { GpuAdam } from '../kernels/adam.js';
 import { createStorageBuffer, readFloat32Buffer } from '../kernels/gpu-buffers.js';
-import type { ComputeWorkerApi } from './compute-protocol.js';
+import { GpuTriplaneDecoder, type TriplaneBuffers } from '../kernels/triplane.js';
+import { checkTriplane } from '../kernels/triplane-layout.js';
+import { GpuVolsdfRenderer } from '../kernels/volsdf.js';
+import type { ComputeWorkerApi, TriplaneFieldData } from './compute-protocol.js';
 import { requestComputeDevice, type ComputeDevice } from './gpu-device.js';
 import { runOnnxModel } from './onnx-runner.js';
 
@@ -22,6 +25,25 @@ function getComputeDevice(): Promise<ComputeDevice> {
     requested.then(({ device }) => device.lost.then(forget), forget);
   }
   return computeDevice;
+}
+
+/** Uploads a field's tensors, runs `use` on them and destroys them afterwards. */
+async function withField<T>(
+  device: GPUDevice,
+  field: TriplaneFieldData,
+  use: (buffers: TriplaneBuffers) => Promise<T>,
+): Promise<T> {
+  checkTriplane(field.shape, field.planes, field.decoder);
+  const buffers = {
+    planes: createStorageBuffer(device, field.planes, 'triplane planes'),
+    decoder: createStorageBuffer(device, field.decoder, 'triplane decoder'),
+  };
+  try {
+    return await use(buffers);
+  } finally {
+    buffers.planes.destroy();
+    buffers.decoder.destroy();
+  }
 }
 
 const api: ComputeWorkerApi = {
@@ -50,6 +72,52 @@ const api: ComputeWorkerApi = {
       paramsBuffer.destroy();
       gradsBuffer.destroy();
     }
+  },
+
+  async decodeTriplane(field, points) {
+    const { device } = await getComputeDevice();
+    if (points.length === 0 || points.length % 3 !== 0) {
+      throw new RangeError(`points.length must be a positive multiple of 3, got ${points.length}`);
+    }
+    const count = points.length / 3;
+    return withField(device, field, async (buffers) => {
+      const decoder = new GpuTriplaneDecoder(device, field.shape, buffers);
+      const target = {
+        points: createStorageBuffer(device, points, 'triplane points'),
+        sdf: createStorageBuffer(device, new Float32Array(count), 'triplane sdf'),
+        albedo: createStorageBuffer(device, new Float32Array(3 * count), 'triplane albedo'),
+      };
+      try {
+        decoder.decode(target, count);
+        const sdf = await readFloat32Buffer(device, target.sdf, count);
+        const albedo = await readFloat32Buffer(device, target.albedo, 3 * count);
+        return Comlink.transfer({ sdf, albedo }, [sdf.buffer, albedo.buffer]);
+      } finally {
+        decoder.dispose();
+        for (const buffer of Object.values(target)) buffer.destroy();
+      }
+    });
+  },
+
+  async renderTriplane(field, camera, options, jitter) {
+    const { device } = await getComputeDevice();
+    return withField(device, field, async (buffers) => {
+      const renderer = new GpuVolsdfRenderer(device, field.shape, buffers, options);
+      const jitterBuffer = jitter ? createStorageBuffer(device, jitter, 'volsdf jitter') : null;
+      try {
+        renderer.render(camera, jitterBuffer);
+        const pixels = renderer.options.width * renderer.options.height;
+        const image = {
+          pixels: await readFloat32Buffer(device, renderer.pixels, 3 * pixels),
+          opacity: await readFloat32Buffer(device, renderer.opacity, pixels),
+          depth: await readFloat32Buffer(device, renderer.depth, pixels),
+        };
+        return Comlink.transfer(image, [image.pixels.buffer, image.opacity.buffer, image.depth.buffer]);
+      } finally {
+        renderer.dispose();
+        jitterBuffer?.destroy();
+      }
+    });
   },
 
   async runModel(model, feeds) {
