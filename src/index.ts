@@ -2,6 +2,7 @@ export { ComputeWorker, type ComputeWorkerOptions } from './plugin/compute-worke
 export type {
   AdapterSummary,
   DecodedPoints,
+  FieldGradients,
   Float32Tensor,
   Float32TensorMap,
   RenderedImage,
@@ -36,7 +37,12 @@ export {
 } from './kernels/triplane.js';
 export { DEFAULT_BETA, DEFAULT_SAMPLES, type VolsdfOptions } from './kernels/volsdf-options.js';
 export { CpuVolsdfRenderer, type VolsdfImage } from './kernels/volsdf-cpu.js';
-export { GpuVolsdfRenderer, VOLSDF_RENDER_WORKGROUP_SIZE } from './kernels/volsdf.js';
+export {
+  GpuVolsdfRenderer,
+  VOLSDF_BACKWARD_MAX_SAMPLES,
+  VOLSDF_RENDER_WORKGROUP_SIZE,
+  type VolsdfGradientTargets,
+} from './kernels/volsdf.js';
 export { ASSET_BOUNDS, type Bounds, type IndexedMesh } from './mesh/indexed-mesh.js';
 export {
   DEFAULT_GRID_RESOLUTION,

@@ -24,26 +24,63 @@ override OUT_BIAS: u32 = OUT_WEIGHT + DECODER_OUTPUTS * HIDDEN;
 @group(0) @binding(1) var<storage, read> planes: array<f32>;
 @group(0) @binding(2) var<storage, read> decoder: array<f32>;
 
-// Adds plane k's bilinear sample at (u, v) to f: align_corners = true, border padding (indices clamped).
-fn add_plane_sample(k: u32, u: f32, v: f32, f: ptr<function, array<f32, MAX_CHANNELS>>) {
+// One bilinear lookup: texel offsets within a channel, fractional parts, and d(continuous index)/d(coordinate).
+struct PlaneTap {
+  i00: u32,
+  i01: u32,
+  i10: u32,
+  i11: u32,
+  fu: f32,
+  fv: f32,
+  scale_u: f32, // 0 where the coordinate is clamped (PyTorch's clip_coordinates_set_grad)
+  scale_v: f32,
+}
+
+// align_corners = true: a in [-1, 1] -> continuous index (a + 1) / 2 (R - 1), clamped to [0, R - 1] (border padding).
+fn plane_tap(u: f32, v: f32) -> PlaneTap {
   let last = f32(RESOLUTION - 1u);
-  let gu = clamp((u + 1.0) * 0.5 * last, 0.0, last);
-  let gv = clamp((v + 1.0) * 0.5 * last, 0.0, last);
+  let raw_u = (u + 1.0) * 0.5 * last;
+  let raw_v = (v + 1.0) * 0.5 * last;
+  let gu = clamp(raw_u, 0.0, last);
+  let gv = clamp(raw_v, 0.0, last);
   let u0 = min(u32(floor(gu)), RESOLUTION - 1u);
   let v0 = min(u32(floor(gv)), RESOLUTION - 1u);
   let u1 = min(u0 + 1u, RESOLUTION - 1u);
   let v1 = min(v0 + 1u, RESOLUTION - 1u);
-  let fu = gu - f32(u0);
-  let fv = gv - f32(v0);
-  let w00 = (1.0 - fu) * (1.0 - fv);
-  let w01 = fu * (1.0 - fv);
-  let w10 = (1.0 - fu) * fv;
-  let w11 = fu * fv;
+  var tap: PlaneTap;
+  tap.i00 = v0 * RESOLUTION + u0;
+  tap.i01 = v0 * RESOLUTION + u1;
+  tap.i10 = v1 * RESOLUTION + u0;
+  tap.i11 = v1 * RESOLUTION + u1;
+  tap.fu = gu - f32(u0);
+  tap.fv = gv - f32(v0);
+  tap.scale_u = select(0.0, 0.5 * last, raw_u > 0.0 && raw_u < last);
+  tap.scale_v = select(0.0, 0.5 * last, raw_v > 0.0 && raw_v < last);
+  return tap;
+}
+
+// The (u, v) that plane k samples at p: (x, y), (x, z) or (y, z).
+fn plane_coordinates(k: u32, p: vec3f) -> vec2f {
+  if (k == 0u) {
+    return p.xy;
+  }
+  if (k == 1u) {
+    return p.xz;
+  }
+  return p.yz;
+}
+
+// Adds plane k's bilinear sample to f.
+fn add_plane_sample(k: u32, tap: PlaneTap, f: ptr<function, array<f32, MAX_CHANNELS>>) {
+  let w00 = (1.0 - tap.fu) * (1.0 - tap.fv);
+  let w01 = tap.fu * (1.0 - tap.fv);
+  let w10 = (1.0 - tap.fu) * tap.fv;
+  let w11 = tap.fu * tap.fv;
   let plane = RESOLUTION * RESOLUTION;
   var base = k * CHANNELS * plane;
   for (var c = 0u; c < CHANNELS; c++) {
-    (*f)[c] += w00 * planes[base + v0 * RESOLUTION + u0] + w01 * planes[base + v0 * RESOLUTION + u1]
-      + w10 * planes[base + v1 * RESOLUTION + u0] + w11 * planes[base + v1 * RESOLUTION + u1];
+    (*f)[c] += w00 * planes[base + tap.i00] + w01 * planes[base + tap.i01] + w10 * planes[base + tap.i10]
+      + w11 * planes[base + tap.i11];
     base += plane;
   }
 }
@@ -63,9 +100,10 @@ fn decode_point(p: vec3f) -> vec4f {
   for (var c = 0u; c < CHANNELS; c++) {
     f[c] = 0.0;
   }
-  add_plane_sample(0u, p.x, p.y, &f);
-  add_plane_sample(1u, p.x, p.z, &f);
-  add_plane_sample(2u, p.y, p.z, &f);
+  for (var k = 0u; k < 3u; k++) {
+    let uv = plane_coordinates(k, p);
+    add_plane_sample(k, plane_tap(uv.x, uv.y), &f);
+  }
 
   // 2. h1 = silu(W1 f + b1), h2 = silu(W2 h1 + b2), o = W3 h2 + b3.
   var h1: array<f32, MAX_HIDDEN>;

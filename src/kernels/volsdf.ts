@@ -10,38 +10,52 @@ import {
   type OrbitCamera,
 } from './camera.js';
 import { checkTriplaneBuffers, triplaneConstants, withTriplaneField, type TriplaneBuffers } from './triplane.js';
+import triplaneFieldBackwardWgsl from './triplane-field-backward.wgsl';
 import type { TriplaneShape } from './triplane-layout.js';
+import volsdfBackwardWgsl from './volsdf-backward.wgsl';
+import volsdfCommonWgsl from './volsdf-common.wgsl';
 import { resolveVolsdfOptions, type ResolvedVolsdfOptions, type VolsdfOptions } from './volsdf-options.js';
 import volsdfRenderWgsl from './volsdf-render.wgsl';
 
-/** Invocations (pixels) per workgroup of the render kernel; its WORKGROUP_SIZE override. */
+/** Invocations (pixels) per workgroup of the render and backward kernels; their WORKGROUP_SIZE override. */
 export const VOLSDF_RENDER_WORKGROUP_SIZE = 64;
+/** Most samples per ray of the backward kernel (MAX_SAMPLES in volsdf-backward.wgsl: its per-ray arrays). */
+export const VOLSDF_BACKWARD_MAX_SAMPLES = 128;
 
 /**
- * Layout of `RenderParams` in volsdf-render.wgsl: six vec4f (eye, forward, right, up, light, background), then
- * width, height, samples, use_jitter (u32) and tan_half_fov, beta (f32); 120 bytes, padded to 128.
+ * Layout of `RenderParams` in volsdf-common.wgsl: six vec4f (eye, forward, right, up, light, background), then
+ * width, height, samples, use_jitter (u32), tan_half_fov, beta (f32) and decoder_gradients (u32); 124 bytes, padded
+ * to 128.
  */
 const RENDER_PARAMS_BYTE_SIZE = 128;
 const RENDER_PARAMS_VEC4 = { eye: 0, forward: 4, right: 8, up: 12, light: 16, background: 20 } as const;
-const RENDER_PARAMS_U32 = { width: 24, height: 25, samples: 26, useJitter: 27 } as const;
+const RENDER_PARAMS_U32 = { width: 24, height: 25, samples: 26, useJitter: 27, decoderGradients: 30 } as const;
 const RENDER_PARAMS_F32 = { tanHalfFov: 28, beta: 29 } as const;
 
+type VolsdfKernel = 'render' | 'backward';
+
+const KERNEL_WGSL: Record<VolsdfKernel, string> = {
+  render: withTriplaneField(`${volsdfCommonWgsl}\n${volsdfRenderWgsl}`),
+  backward: withTriplaneField(`${volsdfCommonWgsl}\n${triplaneFieldBackwardWgsl}\n${volsdfBackwardWgsl}`),
+};
+
+/** Pipelines per device (a lost device and its pipelines are collected together), then per kernel and shape. */
 const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 
-function renderPipeline(device: GPUDevice, shape: TriplaneShape): GPUComputePipeline {
+function volsdfPipeline(device: GPUDevice, kernel: VolsdfKernel, shape: TriplaneShape): GPUComputePipeline {
   let perShape = pipelines.get(device);
   if (!perShape) {
     perShape = new Map();
     pipelines.set(device, perShape);
   }
-  const key = `${shape.channels}x${shape.resolution}x${shape.hidden}`;
+  const key = `${kernel} ${shape.channels}x${shape.resolution}x${shape.hidden}`;
   let pipeline = perShape.get(key);
   if (!pipeline) {
     pipeline = device.createComputePipeline({
-      label: `volsdf render ${key}`,
+      label: `volsdf ${key}`,
       layout: 'auto',
       compute: {
-        module: device.createShaderModule({ label: 'volsdf render', code: withTriplaneField(volsdfRenderWgsl) }),
+        module: device.createShaderModule({ label: `volsdf ${kernel}`, code: KERNEL_WGSL[kernel] }),
         entryPoint: 'main',
         constants: { ...triplaneConstants(shape), WORKGROUP_SIZE: VOLSDF_RENDER_WORKGROUP_SIZE },
       },
@@ -51,10 +65,19 @@ function renderPipeline(device: GPUDevice, shape: TriplaneShape): GPUComputePipe
   return pipeline;
 }
 
+/** Where {@link GpuVolsdfRenderer.backward} accumulates; buffers stay owned by the caller. */
+export interface VolsdfGradientTargets {
+  /** f32 `[3, C, R, R]`, accumulated into (zero it first for a fresh gradient); STORAGE usage. */
+  readonly planes: GPUBuffer;
+  /** f32 in decoder.bin order, accumulated into; null to skip the decoder's gradients. STORAGE usage. */
+  readonly decoder: GPUBuffer | null;
+}
+
 /**
- * Renders a triplane field from orbit cameras on the GPU (volsdf-render.wgsl), forward only for now.
- * {@link CpuVolsdfRenderer} is its CPU twin. Owns its output buffers ({@link pixels} `[3, H, W]`, {@link opacity} and
- * {@link depth} `[H, W]`, f32, STORAGE | COPY_SRC) and uniforms; release them with {@link dispose}.
+ * Renders a triplane field from orbit cameras on the GPU (volsdf-render.wgsl) and backpropagates image gradients
+ * into its planes and decoder (volsdf-backward.wgsl). {@link CpuVolsdfRenderer} is its CPU twin. Owns its output
+ * buffers ({@link pixels} `[3, H, W]`, {@link opacity} and {@link depth} `[H, W]`, f32, STORAGE | COPY_SRC) and
+ * uniforms; release them with {@link dispose}.
  */
 export class GpuVolsdfRenderer {
   readonly options: ResolvedVolsdfOptions;
@@ -63,8 +86,8 @@ export class GpuVolsdfRenderer {
   readonly depth: GPUBuffer;
   private readonly _uniforms: GPUBuffer;
   private readonly _uniformData = new ArrayBuffer(RENDER_PARAMS_BYTE_SIZE);
-  /** Bound in place of the jitter when there is none (a binding cannot be empty). */
-  private readonly _noJitter: GPUBuffer;
+  /** Bound in place of the jitter or the decoder's gradient when there is none (a binding cannot be empty). */
+  private readonly _placeholder: GPUBuffer;
   private readonly _frame = new Float64Array(CAMERA_FRAME_LENGTH);
   private _disposed = false;
 
@@ -95,7 +118,7 @@ export class GpuVolsdfRenderer {
       size: RENDER_PARAMS_BYTE_SIZE,
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
     });
-    this._noJitter = device.createBuffer({ label: 'volsdf no jitter', size: 16, usage: GPUBufferUsage.STORAGE });
+    this._placeholder = device.createBuffer({ label: 'volsdf placeholder', size: 16, usage: GPUBufferUsage.STORAGE });
   }
 
   /**
@@ -106,6 +129,51 @@ export class GpuVolsdfRenderer {
    */
   render(camera: OrbitCamera, jitter: GPUBuffer | null = null): void {
     if (this._disposed) throw new Error('GpuVolsdfRenderer.render() called after dispose()');
+    this._writeParams(camera, jitter, false);
+    this._dispatch('render', [
+      { binding: 3, resource: { buffer: jitter ?? this._placeholder } },
+      { binding: 4, resource: { buffer: this.pixels } },
+      { binding: 5, resource: { buffer: this.opacity } },
+      { binding: 6, resource: { buffer: this.depth } },
+    ]);
+  }
+
+  /**
+   * Accumulates the gradients of `sum(pixels * upstream)` for one camera into `targets`; submits its own command
+   * buffer. Use the camera and jitter of the render that `upstream` refers to. Float atomics make the summation
+   * order, and so the last bits, vary from run to run.
+   * @param upstream f32 `[3, H, W]`; STORAGE usage.
+   * @throws {RangeError} if the camera is out of range, a buffer is too small, or samples exceeds
+   *   {@link VOLSDF_BACKWARD_MAX_SAMPLES}.
+   * @throws {Error} after {@link dispose}.
+   */
+  backward(
+    camera: OrbitCamera,
+    upstream: GPUBuffer,
+    targets: VolsdfGradientTargets,
+    jitter: GPUBuffer | null = null,
+  ): void {
+    if (this._disposed) throw new Error('GpuVolsdfRenderer.backward() called after dispose()');
+    const { width, height, samples } = this.options;
+    if (samples > VOLSDF_BACKWARD_MAX_SAMPLES) {
+      throw new RangeError(`samples must be at most ${VOLSDF_BACKWARD_MAX_SAMPLES} for backward(), got ${samples}`);
+    }
+    const needs = (name: string, buffer: GPUBuffer, bytes: number): void => {
+      if (buffer.size < bytes) throw new RangeError(`${name} holds ${buffer.size} bytes, fewer than ${bytes}`);
+    };
+    needs('upstream', upstream, 3 * width * height * 4);
+    needs('targets.planes', targets.planes, this.field.planes.size);
+    if (targets.decoder) needs('targets.decoder', targets.decoder, this.field.decoder.size);
+    this._writeParams(camera, jitter, targets.decoder !== null);
+    this._dispatch('backward', [
+      { binding: 3, resource: { buffer: jitter ?? this._placeholder } },
+      { binding: 4, resource: { buffer: upstream } },
+      { binding: 7, resource: { buffer: targets.planes } },
+      { binding: 8, resource: { buffer: targets.decoder ?? this._placeholder } },
+    ]);
+  }
+
+  private _writeParams(camera: OrbitCamera, jitter: GPUBuffer | null, decoderGradients: boolean): void {
     const { width, height, samples, beta, background } = this.options;
     if (jitter && jitter.size < width * height * samples * 4) {
       throw new RangeError(`jitter holds ${jitter.size} bytes, fewer than width * height * samples * 4`);
@@ -128,29 +196,30 @@ export class GpuVolsdfRenderer {
     u32[RENDER_PARAMS_U32.height] = height;
     u32[RENDER_PARAMS_U32.samples] = samples;
     u32[RENDER_PARAMS_U32.useJitter] = jitter ? 1 : 0;
+    u32[RENDER_PARAMS_U32.decoderGradients] = decoderGradients ? 1 : 0;
     f32[RENDER_PARAMS_F32.tanHalfFov] = frame[FRAME_TAN_HALF_FOV]!;
     f32[RENDER_PARAMS_F32.beta] = beta;
     this.device.queue.writeBuffer(this._uniforms, 0, this._uniformData);
+  }
 
-    const pipeline = renderPipeline(this.device, this.shape);
+  /** One dispatch of `kernel` over the pixels, with the uniforms and field bound beside `entries`. */
+  private _dispatch(kernel: VolsdfKernel, entries: GPUBindGroupEntry[]): void {
+    const pipeline = volsdfPipeline(this.device, kernel, this.shape);
     const bindGroup = this.device.createBindGroup({
-      label: 'volsdf render',
+      label: `volsdf ${kernel}`,
       layout: pipeline.getBindGroupLayout(0),
       entries: [
         { binding: 0, resource: { buffer: this._uniforms } },
         { binding: 1, resource: { buffer: this.field.planes } },
         { binding: 2, resource: { buffer: this.field.decoder } },
-        { binding: 3, resource: { buffer: jitter ?? this._noJitter } },
-        { binding: 4, resource: { buffer: this.pixels } },
-        { binding: 5, resource: { buffer: this.opacity } },
-        { binding: 6, resource: { buffer: this.depth } },
+        ...entries,
       ],
     });
-    const encoder = this.device.createCommandEncoder({ label: 'volsdf render' });
-    const pass = encoder.beginComputePass({ label: 'volsdf render' });
+    const encoder = this.device.createCommandEncoder({ label: `volsdf ${kernel}` });
+    const pass = encoder.beginComputePass({ label: `volsdf ${kernel}` });
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(Math.ceil((width * height) / VOLSDF_RENDER_WORKGROUP_SIZE));
+    pass.dispatchWorkgroups(Math.ceil((this.options.width * this.options.height) / VOLSDF_RENDER_WORKGROUP_SIZE));
     pass.end();
     this.device.queue.submit([encoder.finish()]);
   }
@@ -159,6 +228,6 @@ export class GpuVolsdfRenderer {
   dispose(): void {
     if (this._disposed) return;
     this._disposed = true;
-    for (const buffer of [this.pixels, this.opacity, this.depth, this._uniforms, this._noJitter]) buffer.destroy();
+    for (const buffer of [this.pixels, this.opacity, this.depth, this._uniforms, this._placeholder]) buffer.destroy();
   }
 }

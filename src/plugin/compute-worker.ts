@@ -6,6 +6,7 @@ import type {
   AdapterSummary,
   ComputeWorkerApi,
   DecodedPoints,
+  FieldGradients,
   Float32TensorMap,
   RenderedImage,
   TriplaneFieldData,
@@ -90,6 +91,27 @@ export class ComputeWorker {
     return jitter
       ? api.renderTriplane(field, camera, options, Comlink.transfer(jitter, [jitter.buffer]))
       : api.renderTriplane(field, camera, options, null);
+  }
+
+  /**
+   * Gradients of `sum(pixels * upstream)` for one camera on the worker's GPU (volsdf-backward.wgsl), from zero.
+   * @param field copied, not transferred.
+   * @param upstream `[3, H, W]`, transferred.
+   * @param jitter as for {@link renderTriplane}, transferred.
+   * @param decoderGradients whether to return the decoder's gradient too (it costs most of the atomics).
+   * @throws {RangeError} naming an option, camera field or array that is out of range.
+   */
+  renderTriplaneBackward(
+    field: TriplaneFieldData,
+    camera: OrbitCamera,
+    options: VolsdfOptions,
+    upstream: Float32Array<ArrayBuffer>,
+    jitter: Float32Array<ArrayBuffer> | null = null,
+    decoderGradients = true,
+  ): Promise<FieldGradients> {
+    const transferables = jitter ? [upstream.buffer, jitter.buffer] : [upstream.buffer];
+    return this._api().renderTriplaneBackward(field, camera, options, Comlink.transfer(upstream, transferables),
+      jitter, decoderGradients);
   }
 
   /**

@@ -46,6 +46,12 @@ export interface RenderedImage {
   readonly depth: Float32Array<ArrayBuffer>;
 }
 
+/** Gradients w.r.t. a field's planes `[3, C, R, R]` and, when asked for, its decoder (decoder.bin order). */
+export interface FieldGradients {
+  readonly planes: Float32Array<ArrayBuffer>;
+  readonly decoder: Float32Array<ArrayBuffer> | null;
+}
+
 /** The API that compute.worker.ts exposes through comlink. */
 export interface ComputeWorkerApi {
   /** Describes the adapter of the worker's GPUDevice, requesting the device on first use. */
@@ -65,6 +71,18 @@ export interface ComputeWorkerApi {
     options: VolsdfOptions,
     jitter: Float32Array<ArrayBuffer> | null,
   ): Promise<RenderedImage>;
+  /**
+   * Gradients of `sum(pixels * upstream)` for one camera with the WGSL backward kernel, from zero; `upstream` is
+   * `[3, H, W]`.
+   */
+  renderTriplaneBackward(
+    field: TriplaneFieldData,
+    camera: OrbitCamera,
+    options: VolsdfOptions,
+    upstream: Float32Array<ArrayBuffer>,
+    jitter: Float32Array<ArrayBuffer> | null,
+    decoderGradients: boolean,
+  ): Promise<FieldGradients>;
   /** Runs an ONNX model once with onnxruntime-web's WebGPU execution provider on the worker's GPUDevice. */
   runModel(model: Uint8Array<ArrayBuffer>, feeds: Float32TensorMap): Promise<Float32TensorMap>;
 }

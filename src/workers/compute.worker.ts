@@ -120,6 +120,30 @@ const api: ComputeWorkerApi = {
     });
   },
 
+  async renderTriplaneBackward(field, camera, options, upstream, jitter, decoderGradients) {
+    const { device } = await getComputeDevice();
+    return withField(device, field, async (buffers) => {
+      const renderer = new GpuVolsdfRenderer(device, field.shape, buffers, options);
+      const upstreamBuffer = createStorageBuffer(device, upstream, 'volsdf upstream');
+      const jitterBuffer = jitter ? createStorageBuffer(device, jitter, 'volsdf jitter') : null;
+      const targets = {
+        planes: createStorageBuffer(device, new Float32Array(field.planes.length), 'volsdf grad planes'),
+        decoder: decoderGradients
+          ? createStorageBuffer(device, new Float32Array(field.decoder.length), 'volsdf grad decoder')
+          : null,
+      };
+      try {
+        renderer.backward(camera, upstreamBuffer, targets, jitterBuffer);
+        const planes = await readFloat32Buffer(device, targets.planes, field.planes.length);
+        const decoder = targets.decoder ? await readFloat32Buffer(device, targets.decoder, field.decoder.length) : null;
+        return Comlink.transfer({ planes, decoder }, decoder ? [planes.buffer, decoder.buffer] : [planes.buffer]);
+      } finally {
+        renderer.dispose();
+        for (const buffer of [upstreamBuffer, jitterBuffer, targets.planes, targets.decoder]) buffer?.destroy();
+      }
+    });
+  },
+
   async runModel(model, feeds) {
     const outputs = await runOnnxModel((await getComputeDevice()).device, model, feeds);
     return Comlink.transfer(outputs, Object.values(outputs).map((tensor) => tensor.data.buffer));

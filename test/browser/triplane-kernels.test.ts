@@ -9,16 +9,25 @@ interface Outputs {
   opacity: number[];
   depth: number[];
   jitteredPixels: number[];
+  gradPlanes: number[];
+  gradDecoder: number[];
+  gradPlanesOnly: number[];
+}
+
+interface PageResult {
+  cpu: Outputs;
+  gpu: Outputs;
+  decoderSkipped: boolean;
 }
 
 let site: Site;
 let browser: Browser;
-let run: { cpu: Outputs; gpu: Outputs };
+let run: PageResult;
 
 beforeAll(async () => {
   site = await startSite();
   browser = await launchChromium({ webgpu: true });
-  ({ result: run } = await runPage<{ cpu: Outputs; gpu: Outputs }>(browser, `${site.url}triplane-kernels.html`));
+  ({ result: run } = await runPage<PageResult>(browser, `${site.url}triplane-kernels.html`));
 });
 
 afterAll(async () => {
@@ -26,15 +35,24 @@ afterAll(async () => {
   await site?.close();
 });
 
-/** float32 WGSL vs float64 CPU arithmetic on the same float32 tensors. */
-function expectClose(name: keyof Outputs, tolerance: number): void {
+/**
+ * float32 WGSL vs float64 CPU arithmetic on the same float32 tensors: max |WGSL - CPU|, divided by max |CPU| when
+ * `relative` (gradients, whose scale depends on the upstream).
+ */
+function expectClose(name: keyof Outputs, tolerance: number, relative = false): void {
   const gpu = run.gpu[name];
   const cpu = run.cpu[name];
   expect(gpu).toHaveLength(cpu.length);
   let worst = 0;
-  cpu.forEach((value, i) => (worst = Math.max(worst, Math.abs(gpu[i]! - value))));
-  console.log(`${name}: max |WGSL - CPU| = ${worst.toExponential(2)} over ${cpu.length} values`);
-  expect(worst, name).toBeLessThanOrEqual(tolerance);
+  let scale = 0;
+  cpu.forEach((value, i) => {
+    worst = Math.max(worst, Math.abs(gpu[i]! - value));
+    scale = Math.max(scale, Math.abs(value));
+  });
+  const error = relative ? worst / scale : worst;
+  console.log(`${name}: max |WGSL - CPU|${relative ? ' / max |CPU|' : ''} = ${error.toExponential(2)} over ` +
+    `${cpu.length} values`);
+  expect(error, name).toBeLessThanOrEqual(tolerance);
 }
 
 test('triplane decode (WGSL) matches the CPU twin', () => {
@@ -54,4 +72,11 @@ test('VolSDF render (WGSL) matches the CPU twin: pixels, opacity, depth', () => 
 
 test('VolSDF render with per-sample jitter (WGSL) matches the CPU twin', () => {
   expectClose('jitteredPixels', 1e-4);
+});
+
+test('VolSDF backward (WGSL) matches the CPU twin: planes and decoder gradients, with jitter', () => {
+  expectClose('gradPlanes', 1e-4, true);
+  expectClose('gradDecoder', 1e-4, true);
+  expectClose('gradPlanesOnly', 1e-4, true);
+  expect(run.decoderSkipped).toBe(true);
 });

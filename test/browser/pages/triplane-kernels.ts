@@ -1,5 +1,5 @@
-// Runs the WGSL triplane decode and VolSDF render kernels in the compute worker (from dist/) and their CPU twins
-// here, on a small random field, for triplane-kernels.test.ts to compare.
+// Runs the WGSL triplane decode and VolSDF render and backward kernels in the compute worker (from dist/) and their
+// CPU twins here, on a small random field, for triplane-kernels.test.ts to compare.
 import {
   ComputeWorker,
   CpuTriplaneField,
@@ -42,12 +42,19 @@ reportResult(
     const jitter = Float32Array.from({ length: 8 * 7 * 16 }, next);
     const plain = renderer.render(CAMERA);
     const jittered = renderer.render(CAMERA, jitter);
+    const upstream = uniformArray(Float32Array, 3 * 8 * 7, 5);
+    const gradPlanes = new Float64Array(data.planes.length);
+    const gradDecoder = new Float64Array(data.decoder.length);
+    renderer.backward(CAMERA, upstream, { planes: gradPlanes, decoder: gradDecoder }, jitter);
 
     const worker = ComputeWorker.spawn();
     try {
       const gpuDecoded = await worker.decodeTriplane(data, points.slice());
       const gpuPlain = await worker.renderTriplane(data, CAMERA, OPTIONS);
       const gpuJittered = await worker.renderTriplane(data, CAMERA, OPTIONS, jitter.slice());
+      const gpuGrads = await worker.renderTriplaneBackward(data, CAMERA, OPTIONS, upstream.slice(), jitter.slice());
+      const gpuPlanesOnly = await worker.renderTriplaneBackward(data, CAMERA, OPTIONS, upstream.slice(),
+        jitter.slice(), false);
       const list = (a: ArrayLike<number>): number[] => Array.from(a);
       return {
         cpu: {
@@ -57,6 +64,9 @@ reportResult(
           opacity: list(plain.opacity),
           depth: list(plain.depth),
           jitteredPixels: list(jittered.pixels),
+          gradPlanes: list(gradPlanes),
+          gradDecoder: list(gradDecoder),
+          gradPlanesOnly: list(gradPlanes),
         },
         gpu: {
           sdf: list(gpuDecoded.sdf),
@@ -65,7 +75,11 @@ reportResult(
           opacity: list(gpuPlain.opacity),
           depth: list(gpuPlain.depth),
           jitteredPixels: list(gpuJittered.pixels),
+          gradPlanes: list(gpuGrads.planes),
+          gradDecoder: list(gpuGrads.decoder ?? []),
+          gradPlanesOnly: list(gpuPlanesOnly.planes),
         },
+        decoderSkipped: gpuPlanesOnly.decoder === null,
       };
     } finally {
       worker.dispose();
