@@ -1,6 +1,7 @@
 // @ts-check
-// Builds the library into dist/: the entry (index.js), the compute worker as its own self-contained entry, and the
-// onnxruntime-web chunk and .wasm that the worker loads. Declarations come from `tsc -p tsconfig.build.json`.
+// Builds the library into dist/: the entry (index.js), the compute worker as its own self-contained entry, the
+// onnxruntime-web chunk and .wasm that the worker loads, and the Node CLI (cli.js, run by bin/scaledreamer.js).
+// Declarations come from `tsc -p tsconfig.build.json`.
 //
 // TypeScript is stripped by esbuild rather than @rollup/plugin-typescript: TypeScript 7 (the native compiler) has no
 // JavaScript API for that plugin to call, and type checking is tsc's job anyway (`npm run test:types`).
@@ -46,5 +47,12 @@ export default [
     input: { 'compute.worker': 'src/workers/compute.worker.ts' },
     plugins: [...plugins(), emitOrtWasm()],
     output: { dir: 'dist', format: 'es', sourcemap: true, chunkFileNames: '[name]-[hash].js' },
+  },
+  {
+    // Node only: its own build so that index.js stays free of node: imports.
+    input: { cli: 'src/cli/main.ts' },
+    external: (id) => id.startsWith('node:') || isDependency(id),
+    plugins: [nodeResolve(), wgsl(), esbuild({ target: 'es2022' })],
+    output: { dir: 'dist', format: 'es', sourcemap: true, chunkFileNames: 'cli-[name]-[hash].js' },
   },
 ];

@@ -55,4 +55,5 @@ export {
   type MarchingCubesResult,
   type MarchingCubesStats,
 } from './mesh/marching-cubes.js';
+export { meshTriplane, type TriplaneMeshResult } from './mesh/triplane-mesh.js';
 export { writeGlb, type GlbOptions } from './mesh/glb.js';

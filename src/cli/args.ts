@@ -1,0 +1,128 @@
+/**
+ * Command line of `scaledreamer` (issue 6):
+ *   scaledreamer generate "<prompt>" -o out.glb [--seed N] [--grid 64] [--refine asd|sds|csd --steps N] [--json]
+ *     [--pack DIR] [--triplane FILE [--decoder decoder.json]]
+ * Parsed and checked here, before any model is loaded, so that every bad argument gets a one-line message.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_GRID_RESOLUTION, MAX_GRID_RESOLUTION, MIN_GRID_RESOLUTION } from '../mesh/marching-cubes.js';
+
+/** Longer prompts are refused outright (the tokenizer's 24-token limit refuses most before this). */
+export const MAX_PROMPT_CHARACTERS = 1000;
+export const REFINE_METHODS = ['asd', 'sds', 'csd'] as const;
+export type RefineMethod = (typeof REFINE_METHODS)[number];
+export const DEFAULT_REFINE_STEPS = 100;
+export const MAX_REFINE_STEPS = 10_000;
+
+const GRID_RANGE = `${MIN_GRID_RESOLUTION}..${MAX_GRID_RESOLUTION}`;
+
+export const USAGE = `Usage: scaledreamer generate "<prompt>" -o out.glb [options]
+
+Options:
+  -o, --output FILE      where to write the .glb (required)
+  --seed N               random seed, integer >= 0 (default 0)
+  --grid N               marching-cubes grid points per axis, ${GRID_RANGE} (default ${DEFAULT_GRID_RESOLUTION})
+  --refine asd|sds|csd   refine the triplane with score distillation before meshing
+  --steps N              refinement steps, 1..${MAX_REFINE_STEPS} (default ${DEFAULT_REFINE_STEPS}; needs --refine)
+  --json                 print a machine-readable summary on stdout
+  --pack DIR             model pack folder (default: the package's models/default)
+  --triplane FILE        mesh this raw float32 [3, C, R, R] triplane instead of generating one
+  --decoder FILE         decoder.json to use with --triplane (default: the pack's)
+  -h, --help             show this help`;
+
+export interface GenerateArgs {
+  readonly command: 'generate';
+  readonly prompt: string;
+  readonly output: string;
+  readonly seed: number;
+  readonly grid: number;
+  readonly refine: { readonly method: RefineMethod; readonly steps: number } | null;
+  readonly json: boolean;
+  readonly pack: string | null;
+  readonly triplane: string | null;
+  readonly decoder: string | null;
+}
+
+export type CliArgs = GenerateArgs | { readonly command: 'help' };
+
+/** A bad command line: exit code 2, the message printed without a stack trace. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+function integerOption(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(`--${name} must be an integer in [${min}, ${max}], got "${text}"`);
+  }
+  return value;
+}
+
+/**
+ * @throws {UsageError} naming the argument that is missing, unknown or out of range.
+ */
+export function parseCliArgs(argv: readonly string[]): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        output: { type: 'string', short: 'o' },
+        seed: { type: 'string' },
+        grid: { type: 'string' },
+        refine: { type: 'string' },
+        steps: { type: 'string' },
+        json: { type: 'boolean' },
+        pack: { type: 'string' },
+        triplane: { type: 'string' },
+        decoder: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: 'help' };
+  const [command, prompt, ...extra] = positionals;
+  if (command !== 'generate') {
+    throw new UsageError(command === undefined ? 'missing command: generate' : `unknown command "${command}"`);
+  }
+  if (prompt === undefined) throw new UsageError('missing prompt: scaledreamer generate "<prompt>" -o out.glb');
+  if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}" (quote the prompt)`);
+  if (!prompt.trim()) throw new UsageError('the prompt is empty');
+  if (prompt.length > MAX_PROMPT_CHARACTERS) {
+    throw new UsageError(`the prompt has ${prompt.length} characters; at most ${MAX_PROMPT_CHARACTERS} are accepted`);
+  }
+  if (!values.output) throw new UsageError('missing -o/--output FILE');
+  const grid = integerOption('grid', values.grid, DEFAULT_GRID_RESOLUTION, MIN_GRID_RESOLUTION, MAX_GRID_RESOLUTION);
+  const seed = integerOption('seed', values.seed, 0, 0, 2 ** 32 - 1);
+  let refine: GenerateArgs['refine'] = null;
+  if (values.refine !== undefined) {
+    const method = values.refine as RefineMethod;
+    if (!REFINE_METHODS.includes(method)) {
+      throw new UsageError(`--refine must be one of ${REFINE_METHODS.join(', ')}, got "${values.refine}"`);
+    }
+    refine = { method, steps: integerOption('steps', values.steps, DEFAULT_REFINE_STEPS, 1, MAX_REFINE_STEPS) };
+  } else if (values.steps !== undefined) {
+    throw new UsageError('--steps needs --refine asd|sds|csd');
+  }
+  if (values.decoder !== undefined && values.triplane === undefined) {
+    throw new UsageError('--decoder needs --triplane');
+  }
+  return {
+    command: 'generate',
+    prompt,
+    output: values.output,
+    seed,
+    grid,
+    refine,
+    json: values.json ?? false,
+    pack: values.pack ?? null,
+    triplane: values.triplane ?? null,
+    decoder: values.decoder ?? null,
+  };
+}
