@@ -43,7 +43,7 @@ def main():
         "evaluator_r1_gt": scores["r1"],
         "evaluator_attr_acc_gt": scores["attr_acc"],
         "evaluator_clip_sim_gt": scores["clip_sim"],
-        "evaluator_attr_acc_per_head_gt": scores["attr_acc_per_head"],
+        "evaluator_attr_acc_per_attribute_gt": scores["attr_acc_per_attribute"],
         "render_images_per_s_64": render_throughput(),
         "prompts_total": count_prompts(),
         "categories": len(CATEGORIES),
