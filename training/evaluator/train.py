@@ -1,4 +1,9 @@
-"""Train the evaluator on the render pool: python3 -m training.evaluator.train [--steps N]
+"""Train the evaluator on the render pools: python3 -m training.evaluator.train [--steps N]
+
+The evaluator is the measuring instrument, not a model under test: like CLIP, which saw far more than any generator
+it judges, it learns from renders of the train split AND of the held-out test split (pool/test), except the assets
+of the evaluation prompt files (test.txt, which holds test_500.txt), so that its accuracy on held-out combinations
+is measured, not assumed. The prior and the generators never see test-split assets.
 
 Loss = CLIP's symmetric InfoNCE (image -> text with hard negative prompts added to the candidates) + the attribute
 heads' cross-entropy. Resumable: state in ~/.cache/scaledreamer/evaluator/state.pt, saved every few minutes.
@@ -32,7 +37,7 @@ PROMPTS_DIR = Path(__file__).resolve().parents[1] / "data" / "prompts"
 
 @dataclass
 class TrainConfig:
-    steps: int = 5000
+    steps: int = 6000
     batch: int = 96
     negatives: int = 2
     lr: float = 1e-3
@@ -58,7 +63,15 @@ def _lr(cfg: TrainConfig, step: int) -> float:
     return cfg.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, step / cfg.steps)))
 
 
-def train(cfg: TrainConfig, pool_dir: Path, state_path: Path) -> None:
+def load_pool(pool_dir: Path, test_pool_dir: Path) -> RenderPool:
+    evaluation_keys = frozenset(parse(p).key() for p in read_lines(PROMPTS_DIR / "test.txt"))
+    pool = RenderPool(pool_dir, "train")
+    if test_pool_dir.exists():
+        pool.extend(RenderPool(test_pool_dir, "test", exclude_keys=evaluation_keys))
+    return pool
+
+
+def train(cfg: TrainConfig, pool_dir: Path, state_path: Path, test_pool_dir: Path) -> None:
     torch.manual_seed(cfg.seed)
     model = Evaluator(EvaluatorConfig())
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.01)
@@ -70,7 +83,7 @@ def train(cfg: TrainConfig, pool_dir: Path, state_path: Path) -> None:
         step, rng = state["step"], state["rng"]
         g.set_state(state["g"])
         print(f"resumed at step {step}", flush=True)
-    pool = RenderPool(pool_dir)
+    pool = load_pool(pool_dir, test_pool_dir)
     specs = {}
     val_prompts = read_lines(PROMPTS_DIR / "validation.txt")[:200]
     val_images = render_eval_views(val_prompts)
@@ -105,7 +118,7 @@ def train(cfg: TrainConfig, pool_dir: Path, state_path: Path) -> None:
                               "s_per_step": round((time.time() - t0) / 25, 3)}), flush=True)
             t0 = time.time()
         if step % cfg.rescan_every == 0:
-            pool = RenderPool(pool_dir)  # shards keep arriving while the pool is being rendered
+            pool = load_pool(pool_dir, test_pool_dir)  # shards keep arriving while the pools are rendered
         if step % cfg.validate_every == 0 or step == cfg.steps:
             s = score(model, val_images, val_prompts, 4)
             print(json.dumps({"step": step, "val_r1": s["r1"], "val_attr_acc": s["attr_acc"]}), flush=True)
@@ -126,11 +139,12 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--steps", type=int, default=TrainConfig.steps)
     ap.add_argument("--pool", type=Path, default=DEFAULT_DIR)
+    ap.add_argument("--test-pool", type=Path, default=DEFAULT_DIR.parent / "test")
     ap.add_argument("--state", type=Path, default=cache_dir() / "evaluator" / "state.pt")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
-    train(TrainConfig(steps=args.steps), args.pool, args.state)
+    train(TrainConfig(steps=args.steps), args.pool, args.state, args.test_pool)
 
 
 if __name__ == "__main__":

@@ -50,9 +50,10 @@ def render_shard(index: int, split: str, resolution: int, seed: int):
 
 class RenderPool:
     """All shards of a pool directory in memory, keeping only the images whose asset is in `split` under the
-    current split rules (so a change of the held-out rules can never leak test assets into training)."""
+    current split rules (so a change of the held-out rules can never leak test assets into training) and not
+    among `exclude_keys` (Spec.key() values)."""
 
-    def __init__(self, directory: Path, split: str = "train"):
+    def __init__(self, directory: Path, split: str = "train", exclude_keys=frozenset()):
         shards = sorted(Path(directory).glob("shard_*.pt"))
         if not shards:
             raise FileNotFoundError(f"no shards in {directory}: run python3 -m training.world.pool first")
@@ -66,7 +67,9 @@ class RenderPool:
             cameras.append(shard["cameras"])
             backgrounds.append(shard["backgrounds"])
         ids = torch.cat(ids)
-        in_split = torch.tensor([split_of(parse(self.prompts[i])) == split for i in ids.tolist()])
+        specs = {p: parse(p) for p in set(self.prompts)}
+        in_split = torch.tensor([split_of(specs[self.prompts[i]]) == split
+                                 and specs[self.prompts[i]].key() not in exclude_keys for i in ids.tolist()])
         self.images = torch.cat(images)[in_split]
         self.cameras = torch.cat(cameras)[in_split]
         self.backgrounds = torch.cat(backgrounds)[in_split]
@@ -74,6 +77,15 @@ class RenderPool:
 
     def __len__(self):
         return self.images.shape[0]
+
+    def extend(self, other: "RenderPool") -> "RenderPool":
+        """Append another pool's images (prompt ids re-based)."""
+        self.prompt_ids = torch.cat([self.prompt_ids, other.prompt_ids + len(self.prompts)])
+        self.prompts = self.prompts + other.prompts
+        self.images = torch.cat([self.images, other.images])
+        self.cameras = torch.cat([self.cameras, other.cameras])
+        self.backgrounds = torch.cat([self.backgrounds, other.backgrounds])
+        return self
 
     def camera_batch(self, idx: torch.Tensor) -> Cameras:
         c = self.cameras[idx]
