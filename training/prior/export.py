@@ -104,7 +104,7 @@ def export(model: DiffusionPrior, pack: Path) -> Dict:
     (golden / "prior.json").write_text(json.dumps(index, indent=1) + "\n")
 
     # 4. Schedule, vocabulary, tokenizer vectors.
-    schedule = {**model.schedule.to_json(), "timestep_spacing": "trailing", "sample_steps": 50, "guidance_scale": 7.5}
+    schedule = {**model.schedule.to_json(), "timestep_spacing": "leading", "sample_steps": 50, "guidance_scale": 7.5}
     (pack / "schedule.json").write_text(json.dumps(schedule) + "\n")
     tok.write_vocab(pack / "vocab.json")
     (pack / "tokenizer_vectors.json").write_text(json.dumps(tokenizer_vectors(tok), indent=1) + "\n")
@@ -138,7 +138,7 @@ def export(model: DiffusionPrior, pack: Path) -> Dict:
                        "convention": "docs/conventions.md#cameras"},
             "text": {"tokenizer": "vocab.json", "max_length": L, "hidden_dim": D, "unconditional_prompt": "",
                      "view_suffixes": [", front view", ", side view", ", back view", ", overhead view"]},
-            "sampler": {"name": "ddim", "steps": 50, "guidance_scale": 7.5, "timestep_spacing": "trailing",
+            "sampler": {"name": "ddim", "steps": 50, "guidance_scale": 7.5, "timestep_spacing": "leading",
                         "clip_sample": True},
             "config": asdict(model.cfg)}
     return update_manifest(pack, "prior", meta, files)

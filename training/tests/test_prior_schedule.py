@@ -24,9 +24,9 @@ def test_fractional_timesteps_interpolate():
     assert torch.allclose(ab[1], (ab[0] + ab[2]) / 2)
 
 
-def test_ddim_timesteps_trailing():
+def test_ddim_timesteps_leading():
     ts = S.ddim_timesteps(1000, 50)
-    assert len(ts) == 50 and ts[0] == 999 and ts[-1] == 19 and (ts[1:] < ts[:-1]).all()
+    assert len(ts) == 50 and ts[0] == 980 and ts[-1] == 0 and (ts[1:] < ts[:-1]).all()
 
 
 def test_min_snr_weight():
