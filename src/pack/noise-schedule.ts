@@ -15,7 +15,7 @@ export interface NoiseSchedule {
   readonly timestepDtype: 'float32';
   /** Whether a sampler clips the predicted x_0 to [-1, 1]. */
   readonly clipSample: boolean;
-  /** `"trailing"`: DDIM steps t = round(i T / N) - 1 for i = N .. 1. */
+  /** Which N of the T timesteps a DDIM sampler visits, as diffusers names it (`"leading"`, `"trailing"`). */
   readonly timestepSpacing: string;
   /** N, the default number of sampling steps. */
   readonly sampleSteps: number;
