@@ -57,3 +57,34 @@ export {
 } from './mesh/marching-cubes.js';
 export { meshTriplane, type TriplaneMeshResult } from './mesh/triplane-mesh.js';
 export { writeGlb, type GlbOptions } from './mesh/glb.js';
+export {
+  PromptTooLongError,
+  UnknownWordsError,
+  WordTokenizer,
+  type EncodedPrompt,
+  type EncodeOptions,
+  type SpecialTokens,
+  type WordTokenizerConfig,
+} from './text/word-tokenizer.js';
+export {
+  loadModelPack,
+  ModelPack,
+  type GeneratorModels,
+  type LoadModelPackOptions,
+  type PriorModels,
+} from './pack/model-pack.js';
+export { PackError } from './pack/pack-error.js';
+export type { PackReader } from './pack/pack-reader.js';
+export type {
+  JsonFileEntry,
+  OnnxFileEntry,
+  PackFileEntry,
+  PackManifest,
+  PriorInfo,
+  RawFileEntry,
+  TensorDtype,
+  TensorSpec,
+} from './pack/manifest.js';
+export type { Dim } from './pack/json-fields.js';
+export type { NoiseSchedule } from './pack/noise-schedule.js';
+export type { TriplaneDecoderWeights } from './pack/triplane-decoder.js';
