@@ -18,7 +18,7 @@ from ..world.camera import Cameras, sample_cameras, view_prompt
 from ..world.pool import random_backgrounds
 from .generator import TriplaneGenerator
 from .guidance import DEFAULTS, Guidance, GuidanceConfig, make_guidance
-from .prior_bundle import PriorBundle
+from ..prior.model import DiffusionPrior
 from .renderer import RenderConfig, render_triplanes
 from .triplane import TriplaneDecoder
 
@@ -49,7 +49,7 @@ class PlaneParameter(nn.Module):
 class DistillationSystem(nn.Module):
     """Geometry (generator or plane parameter) + decoder, trained by a named guidance against a frozen prior."""
 
-    def __init__(self, cfg: SystemConfig, prior: PriorBundle, geometry: Optional[nn.Module] = None):
+    def __init__(self, cfg: SystemConfig, prior: DiffusionPrior, geometry: Optional[nn.Module] = None):
         super().__init__()
         self.cfg, self.prior = cfg, prior
         if geometry is None:

@@ -6,7 +6,6 @@ import torch
 import torch.multiprocessing as mp
 
 from training.distill import train as distill_train
-from training.distill.prior_bundle import save_bundle
 from training.tests.distill_fixtures import tiny_prior
 
 
@@ -29,7 +28,7 @@ def _worker(rank, world, port, bundle, prompts, cache, out):
 
 def test_two_process_ddp_keeps_replicas_identical(tmp_path):
     bundle, prompts = tmp_path / "prior.pt", tmp_path / "prompts.txt"
-    save_bundle(tiny_prior(), bundle)
+    torch.save(tiny_prior().bundle(), bundle)
     prompts.write_text("a red barrel\na blue crate\na tall pine tree\na rock next to a torch\n")
     mp.spawn(_worker, args=(2, _free_port(), bundle, prompts, tmp_path / "cache", tmp_path), nprocs=2)
     a, b = torch.load(tmp_path / "rank0.pt"), torch.load(tmp_path / "rank1.pt")
