@@ -132,7 +132,8 @@ def export(model: DiffusionPrior, pack: Path) -> Dict:
             files[name] = file_entry(pack, name, "test.golden_tensor", format="raw", dtype=spec["dtype"],
                                      shape=spec["shape"])
     meta = {"version": f"{PACK_VERSION}+step{getattr(model, 'step', 0)}", "resolution": R, "channels": 3,
-            "pixel_range": [-1, 1], "prediction_type": "epsilon", "num_train_timesteps": model.schedule.T,
+            "pixel_range": [-1, 1], "prediction_type": "epsilon",
+            "trained_prediction_type": model.cfg.unet.prediction_type, "num_train_timesteps": model.schedule.T,
             "beta_schedule": model.schedule.cfg.beta_schedule, "timestep": "float32 [batch], 0 <= t <= T - 1",
             "camera": {"dim": CAMERA_DIM, "vector": "(sin az, cos az, el / 90, (dist - 2.9) / 0.3)",
                        "convention": "docs/conventions.md#cameras"},

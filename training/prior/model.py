@@ -23,7 +23,8 @@ class PriorConfig:
     text_encoder_type: str = "text-transformer"
     text_encoder: TextEncoder.Config = field(default_factory=TextEncoder.Config)
     unet_type: str = "camera-unet"
-    unet: CameraUNet.Config = field(default_factory=CameraUNet.Config)
+    # New runs predict v; a config saved without prediction_type (the first runs) keeps the class default, epsilon.
+    unet: CameraUNet.Config = field(default_factory=lambda: CameraUNet.Config(prediction_type="v_prediction"))
     schedule: S.ScheduleConfig = field(default_factory=S.ScheduleConfig)
     min_snr_gamma: float = 5.0
 
@@ -54,6 +55,8 @@ class DiffusionPrior(nn.Module):
         cfg.text_encoder.vocab_size = self.tokenizer.vocab_size
         cfg.text_encoder.max_length = cfg.tokenizer.max_length
         cfg.unet.text_dim = cfg.text_encoder.width
+        cfg.unet.num_train_timesteps = cfg.schedule.num_train_timesteps
+        cfg.unet.beta_schedule = cfg.schedule.beta_schedule
         self.text_encoder = find(cfg.text_encoder_type)(cfg.text_encoder)
         self.unet = find(cfg.unet_type)(cfg.unet)
         self.schedule = S.NoiseSchedule(cfg.schedule)
@@ -84,11 +87,14 @@ class DiffusionPrior(nn.Module):
 
     def losses(self, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor, text: torch.Tensor,
                camera: torch.Tensor) -> torch.Tensor:
-        """Per-sample min-SNR-weighted epsilon MSE [B] (Ho et al. 2020, eq. 14; Hang et al. 2023, eq. 9)."""
+        """Per-sample min-SNR-weighted MSE [B] of the network's output against its target, epsilon
+        (Ho et al. 2020, eq. 14) or v (Salimans & Ho 2022), weighted as in Hang et al. 2023, section 3.4."""
         ab = self.schedule.alpha_bar(t)
-        pred = self.eps(S.q_sample(x0, noise, ab), t, text, camera)
-        weight = S.min_snr_weight(ab, self.cfg.min_snr_gamma).flatten()
-        return weight * (pred - noise).pow(2).mean(dim=(1, 2, 3))
+        kind = self.cfg.unet.prediction_type
+        pred = self.unet.predict(S.q_sample(x0, noise, ab), t.float(), text, camera)
+        target = noise if kind == "epsilon" else S.v_target(x0, noise, ab)
+        weight = S.min_snr_weight(ab, self.cfg.min_snr_gamma, kind).flatten()
+        return weight * (pred - target).pow(2).mean(dim=(1, 2, 3))
 
     @torch.no_grad()
     def sample(self, prompts: List[str], camera: torch.Tensor, guidance: float = 7.5, steps: int = 50,

@@ -56,10 +56,25 @@ def snr(ab: torch.Tensor) -> torch.Tensor:
     return ab / (1 - ab)
 
 
-def min_snr_weight(ab: torch.Tensor, gamma: float) -> torch.Tensor:
-    """Loss weight for epsilon prediction: min(SNR(t), gamma) / SNR(t) (Hang et al. 2023, eq. 9 and section 3.4)."""
+PREDICTION_TYPES = ("epsilon", "v_prediction")
+
+
+def min_snr_weight(ab: torch.Tensor, gamma: float, prediction_type: str = "epsilon") -> torch.Tensor:
+    """Min-SNR-gamma loss weight (Hang et al. 2023, section 3.4): the x_0-space weight min(SNR, gamma) expressed in
+    the network's output space, min(SNR, gamma) / SNR for epsilon and min(SNR, gamma) / (SNR + 1) for v."""
     s = snr(ab)
-    return s.clamp(max=gamma) / s
+    return s.clamp(max=gamma) / (s if prediction_type == "epsilon" else s + 1)
+
+
+def v_target(x0: torch.Tensor, eps: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
+    """v = sqrt(alphabar) eps - sqrt(1 - alphabar) x_0 (Salimans & Ho 2022, section 4)."""
+    return ab.sqrt() * eps - (1 - ab).sqrt() * x0
+
+
+def eps_from_v(x_t: torch.Tensor, v: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
+    """eps = sqrt(1 - alphabar) x_t + sqrt(alphabar) v (ibid., from x_t = sqrt(ab) x_0 + sqrt(1 - ab) eps and
+    the definition of v); well conditioned at every t, unlike x_0 from eps near t = T."""
+    return (1 - ab).sqrt() * x_t + ab.sqrt() * v
 
 
 def predict_x0(x_t: torch.Tensor, eps: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:

@@ -5,6 +5,10 @@
 The stem makes a 64x64 image cost what a 32x32 one does: the finest level works on 2x2 pixel blocks as channels.
 Skips are added, not concatenated (after a 1x1 conv and nearest upsampling): concatenation doubles the input width
 of every up-path conv, which at 32x32 alone would cost more than the whole down path.
+The network's own output is epsilon or v (`prediction_type`); forward() always returns epsilon, converting v with
+the schedule's alphabar at the (fractional) timestep, so every consumer (sampler, score distillation, ONNX export)
+sees one contract. v trains better at high noise, where x_0 recovered from an epsilon output amplifies its error
+by 1 / sqrt(alphabar) (32x at t = 980 with the cosine schedule).
 The embedding added in every ResBlock is timestep MLP + camera MLP (the k = 4 vector of docs/conventions.md) +
 a projection of the mean text state, so colour and category words also act globally, not only through attention.
 """
@@ -18,6 +22,7 @@ from torch import nn
 from ..common.registry import register
 from ..world.camera import CAMERA_DIM
 from .attention import Attention
+from .schedule import PREDICTION_TYPES, NoiseSchedule, ScheduleConfig, eps_from_v, gather
 
 
 def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10000.0) -> torch.Tensor:
@@ -89,12 +94,19 @@ class CameraUNet(nn.Module):
         heads: int = 4
         groups: int = 16
         unshuffle: int = 2
+        prediction_type: str = "epsilon"            # what the network outputs: "epsilon" or "v_prediction"
+        num_train_timesteps: int = 1000             # the schedule, for the v -> epsilon conversion
+        beta_schedule: str = "squaredcos_cap_v2"
 
     def __init__(self, cfg: "CameraUNet.Config"):
         super().__init__()
         if len(cfg.channels) != len(cfg.cross_attention):
             raise ValueError("channels and cross_attention need one entry per level")
+        if cfg.prediction_type not in PREDICTION_TYPES:
+            raise ValueError(f"unknown prediction_type {cfg.prediction_type!r}; choose one of {PREDICTION_TYPES}")
         self.cfg = cfg
+        schedule = NoiseSchedule(ScheduleConfig(cfg.num_train_timesteps, cfg.beta_schedule))
+        self.register_buffer("alphas_cumprod", schedule.alphas_cumprod.float(), persistent=False)
         ch, e, r = cfg.channels, cfg.emb_dim, cfg.unshuffle
         self.time_mlp = nn.Sequential(nn.Linear(cfg.time_features, e), nn.SiLU(), nn.Linear(e, e))
         self.camera_mlp = nn.Sequential(nn.Linear(CAMERA_DIM, e), nn.SiLU(), nn.Linear(e, e))
@@ -122,6 +134,14 @@ class CameraUNet(nn.Module):
                 camera: torch.Tensor) -> torch.Tensor:
         """sample [B, 3, H, W] (x_t), timestep float [B] in [0, T), encoder_hidden_states [B, L, D], camera [B, 4]
         -> predicted noise [B, 3, H, W]."""
+        out = self.predict(sample, timestep, encoder_hidden_states, camera)
+        if self.cfg.prediction_type == "epsilon":
+            return out
+        return eps_from_v(sample, out, gather(self.alphas_cumprod, timestep))
+
+    def predict(self, sample: torch.Tensor, timestep: torch.Tensor, encoder_hidden_states: torch.Tensor,
+                camera: torch.Tensor) -> torch.Tensor:
+        """The network's own output (epsilon or v, per cfg.prediction_type) [B, 3, H, W]; the training target."""
         text = encoder_hidden_states
         emb = (self.time_mlp(timestep_embedding(timestep, self.cfg.time_features)) + self.camera_mlp(camera)
                + self.text_pool(text.mean(dim=1)))

@@ -11,9 +11,10 @@ from training.prior.unet import CameraUNet
 POOL_PROMPTS = ["a red rock", "a blue wooden barrel", "a small green table"]
 
 
-def tiny_config() -> PriorConfig:
+def tiny_config(prediction_type: str = "epsilon") -> PriorConfig:
     return PriorConfig(text_encoder=TextEncoder.Config(width=32, layers=1, heads=2),
-                       unet=CameraUNet.Config(channels=(16, 16, 32), emb_dim=32, time_features=32, heads=2, groups=8))
+                       unet=CameraUNet.Config(channels=(16, 16, 32), emb_dim=32, time_features=32, heads=2, groups=8,
+                                              prediction_type=prediction_type))
 
 
 def wake_zero_inits(model: torch.nn.Module) -> None:

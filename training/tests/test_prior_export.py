@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 import torch
 
 from training.common.manifest import sha256
@@ -9,9 +10,10 @@ from training.prior.model import DiffusionPrior
 from training.tests.prior_fixtures import tiny_config, wake_zero_inits
 
 
-def test_export_writes_pack_and_golden(tmp_path):
+@pytest.mark.parametrize("prediction_type", ["epsilon", "v_prediction"])
+def test_export_writes_pack_and_golden(tmp_path, prediction_type):
     torch.manual_seed(0)
-    model = DiffusionPrior(tiny_config()).eval()
+    model = DiffusionPrior(tiny_config(prediction_type)).eval()
     wake_zero_inits(model)
     manifest = export(model, tmp_path)
     files = manifest["files"]

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from training.common.registry import find
+from training.prior import schedule as S
 from training.prior.model import DiffusionPrior, PriorConfig, config_from_dict
 from training.tests.prior_fixtures import tiny_config, wake_zero_inits
 
@@ -40,9 +41,10 @@ def test_eps_cfg_matches_separate_passes():
     assert torch.allclose(guided, e_u + 7.5 * (e_c - e_u), atol=1e-5)
 
 
-def test_tiny_overfit_reduces_loss():
+@pytest.mark.parametrize("prediction_type", ["epsilon", "v_prediction"])
+def test_tiny_overfit_reduces_loss(prediction_type):
     torch.manual_seed(0)
-    model = DiffusionPrior(tiny_config())
+    model = DiffusionPrior(tiny_config(prediction_type))
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     x0 = torch.zeros(4, 3, 64, 64)
     x0[:, 0, 16:48, 16:48] = 1.0
@@ -65,3 +67,21 @@ def test_config_round_trip_and_unknown_options():
         config_from_dict(PriorConfig, {"unet_width": 3})
     with pytest.raises(ValueError, match="unknown type"):
         find("dit")
+
+
+def test_v_unet_returns_epsilon():
+    torch.manual_seed(0)
+    model = DiffusionPrior(tiny_config("v_prediction")).eval()
+    wake_zero_inits(model)
+    x, t, cam, text = torch.randn(2, 3, 64, 64), torch.tensor([20.0, 955.5]), torch.randn(2, 4), model.encode(["", ""])
+    v = model.unet.predict(x, t, text, cam)
+    assert torch.allclose(model.eps(x, t, text, cam), S.eps_from_v(x, v, model.schedule.alpha_bar(t)), atol=1e-5)
+
+
+def test_new_runs_predict_v_and_old_configs_stay_epsilon():
+    assert PriorConfig().unet.prediction_type == "v_prediction"
+    old = asdict(PriorConfig())
+    del old["unet"]["prediction_type"]
+    assert config_from_dict(PriorConfig, old).unet.prediction_type == "epsilon"
+    with pytest.raises(ValueError, match="prediction_type"):
+        DiffusionPrior(tiny_config("x0"))

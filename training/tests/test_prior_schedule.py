@@ -53,3 +53,18 @@ def test_q_sample_and_predict_x0_are_inverse():
 def test_cfg_formula():
     u, c = torch.zeros(3), torch.ones(3)
     assert torch.equal(S.classifier_free_guidance(u, c, 7.5), torch.full((3,), 7.5))
+
+
+def test_v_parameterisation_round_trip():
+    ab = S.NoiseSchedule().alpha_bar(torch.tensor([3.0, 500.0, 990.0]))
+    x0, eps = torch.randn(3, 3, 4, 4), torch.randn(3, 3, 4, 4)
+    x_t = S.q_sample(x0, eps, ab)
+    assert torch.allclose(S.eps_from_v(x_t, S.v_target(x0, eps, ab), ab), eps, atol=1e-5)
+
+
+def test_min_snr_weight_for_v_is_the_same_x0_weight():
+    ab = S.NoiseSchedule().alpha_bar(torch.tensor([5.0, 300.0, 900.0]))
+    snr = S.snr(ab)
+    # eps-mse = SNR * x0-mse and v-mse = (SNR + 1) * x0-mse, so both weights give min(SNR, 5) * x0-mse.
+    assert torch.allclose(S.min_snr_weight(ab, 5.0, "epsilon") * snr,
+                          S.min_snr_weight(ab, 5.0, "v_prediction") * (snr + 1))
