@@ -1,13 +1,18 @@
-"""Export a trained generator into the model pack: generator.onnx, decoder.bin, decoder.json, golden vectors.
+"""Export a trained generator into the model pack: generator.onnx, decoder.bin, decoder.json, golden vectors,
+and their manifest entries (roles generator.triplane, generator.decoder, generator.decoder_weights,
+test.golden_generator) plus the manifest's "generator" section.
 
-    python3 -m training.distill.export --run supervised-100k [--pack models/default]
+    python3 -m training.distill.export --run supervised-100k --prior BUNDLE [--pack models/default]
 
-generator.onnx: text_states float32 [B, L, D] (the pack's text_encoder.onnx output) -> triplane float32
-[B, 3, C, R, R]. decoder.bin / decoder.json: docs/triplane.md. models/golden/generator.json: one prompt's input
-states and the triplane values at fixed sampled indices, for the onnxruntime parity tests.
+The generator reads the text encoder's states, so the pack's text_encoder.onnx must come from the same prior
+snapshot (BUNDLE) it was trained against; the "generator" section records that prior's version.
+generator.onnx: text_states float32 [B, L, D] -> triplane float32 [B, 3, C, R, R]. decoder.*: docs/triplane.md.
+golden/generator.json: one prompt's states and the triplane values at fixed sampled indices (parity tests).
 """
 import argparse
+import hashlib
 import json
+import math
 from pathlib import Path
 
 import torch
@@ -69,9 +74,41 @@ def main(argv=None):
                                                         "data": states.reshape(-1).tolist()},
               "triplane_shape": [1, 3, generator.cfg.channels, generator.resolution, generator.resolution],
               "indices": idx.tolist(), "values": planes[idx].tolist(), "run": args.run, "step": state["step"]}
-    (ROOT / "models" / "golden" / "generator.json").write_text(json.dumps(golden))
-    print(json.dumps({"generator": str(args.pack / "generator.onnx"), "decoder": meta["tensors"] and "decoder.bin",
-                      "step": state["step"], "kind": state.get("kind", "distilled")}))
+    (args.pack / "golden").mkdir(exist_ok=True)
+    (args.pack / "golden" / "generator.json").write_text(json.dumps(golden))
+    kind = state.get("kind", "score-distillation")
+    section = {"version": f"0.1.0+{args.run}+step{state['step']}", "kind": kind, "run": args.run,
+               "step": state["step"], "channels": generator.cfg.channels, "resolution": generator.resolution,
+               "text_states": "the hidden output of text_encoder.onnx for the prompt without a view suffix"}
+    update_manifest(args.pack, generator, meta, section)
+    print(json.dumps({"pack": str(args.pack), **section}))
+
+
+def _entry(path: Path, role: str, fmt: str, **extra) -> dict:
+    data = path.read_bytes()
+    return {"role": role, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "format": fmt, **extra}
+
+
+def update_manifest(pack: Path, generator: TriplaneGenerator, decoder_meta: dict, section: dict) -> None:
+    """Add or replace the generator's files and section; keep the prior's entries as they are."""
+    manifest_path = pack / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    L, D = manifest["prior"]["text"]["max_length"], manifest["prior"]["text"]["hidden_dim"]
+    C, R = generator.cfg.channels, generator.resolution
+    section["prior_version"] = manifest["prior"]["version"]
+    n_weights = sum(math.prod(t["shape"]) for t in decoder_meta["tensors"].values())
+    manifest["files"].update({
+        "generator.onnx": _entry(pack / "generator.onnx", "generator.triplane", "onnx", opset=17,
+                                 weights_dtype="float32",
+                                 inputs={"text_states": {"dtype": "float32", "shape": ["batch", L, D]}},
+                                 outputs={"triplane": {"dtype": "float32", "shape": ["batch", 3, C, R, R]}}),
+        "decoder.json": _entry(pack / "decoder.json", "generator.decoder", "json"),
+        "decoder.bin": _entry(pack / "decoder.bin", "generator.decoder_weights", "raw", dtype="float32",
+                              shape=[n_weights]),
+        "golden/generator.json": _entry(pack / "golden" / "generator.json", "test.golden_generator", "json"),
+    })
+    manifest["generator"] = section
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ SDF and albedo, no diffusion prior involved.
 It is the upper bound that score distillation is measured against (what this architecture can reach when it sees
 the answer), and an interim generator for the runtime while the distilled one trains.
 Per step: P prompts; 1/2 of the query points uniform in the cube, 1/2 near the surface (|sdf| < NEAR);
-loss = L1 of the SDF clamped to +-CLAMP + L1 of the albedo within ALBEDO_BAND of the surface.
+loss = L1 between the predicted SDF and the ground truth clamped to +-CLAMP (the prediction is not clamped, so a
+prediction outside the band is still pulled back) + L1 of the albedo within ALBEDO_BAND of the surface.
 """
 import argparse
 import json
@@ -25,7 +26,7 @@ from .prior_bundle import load_prior
 from .triplane import TriplaneDecoder
 from .train import turntable_images
 
-CLAMP, NEAR, ALBEDO_BAND = 0.1, 0.08, 0.04
+CLAMP, NEAR, ALBEDO_BAND = 0.5, 0.08, 0.04
 
 
 def sample_targets(prompts, points_per_prompt: int, g: torch.Generator):
@@ -46,7 +47,7 @@ def sample_targets(prompts, points_per_prompt: int, g: torch.Generator):
 
 def loss_fn(decoder, planes, pts, sdf, albedo):
     pred_sdf, pred_albedo = decoder(planes, pts)
-    sdf_loss = (pred_sdf.clamp(-CLAMP, CLAMP) - sdf.clamp(-CLAMP, CLAMP)).abs().mean()
+    sdf_loss = (pred_sdf - sdf.clamp(-CLAMP, CLAMP)).abs().mean()
     band = (sdf.abs() < ALBEDO_BAND).float()[..., None]
     albedo_loss = ((pred_albedo - albedo).abs() * band).sum() / (3 * band.sum()).clamp(min=1)
     return sdf_loss, albedo_loss

@@ -1,0 +1,24 @@
+import torch
+
+from training.distill.supervised import NEAR, loss_fn, sample_targets
+from training.distill.triplane import TriplaneDecoder
+from training.world.grammar import parse
+from training.world.scene import compile_specs, sdf
+
+
+def test_targets_are_ground_truth_and_half_near_the_surface():
+    pts, d, albedo = sample_targets(["a red barrel", "a tall pine tree"], 256, torch.Generator().manual_seed(0))
+    assert pts.shape == (2, 256, 3) and d.shape == (2, 256) and albedo.shape == (2, 256, 3)
+    assert torch.allclose(sdf(compile_specs([parse("a red barrel")]), pts[:1]), d[:1], atol=1e-5)
+    assert (d[:, :128].abs() < NEAR).float().mean() > 0.95
+
+
+def test_sdf_loss_pulls_back_predictions_far_outside_the_band():
+    dec = TriplaneDecoder()
+    planes = torch.full((1, 3, 16, 8, 8), 0.0, requires_grad=True)
+    with torch.no_grad():
+        dec.out.bias[0] = 3.0  # everything far outside: a clamped loss would have no gradient here
+    pts, d, albedo = sample_targets(["a red barrel"], 128, torch.Generator().manual_seed(1))
+    sdf_loss, _ = loss_fn(dec, planes, pts, d, albedo)
+    sdf_loss.backward()
+    assert dec.out.bias.grad[0] > 0.5
