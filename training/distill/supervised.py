@@ -27,16 +27,17 @@ from .triplane import TriplaneDecoder
 from .train import turntable_images
 
 CLAMP, NEAR, ALBEDO_BAND = 0.5, 0.08, 0.04
+CANDIDATES = 8  # uniform candidates per query point, from which the near-surface half is drawn
 
 
 def sample_targets(prompts, points_per_prompt: int, g: torch.Generator):
     """Query points [P, N, 3] and ground truth sdf [P, N], albedo [P, N, 3] (half of the points near surfaces)."""
     table = compile_specs([parse(p) for p in prompts])
     P, N = len(prompts), points_per_prompt
-    candidates = torch.rand(P, 4 * N, 3, generator=g) * 2 - 1
-    asset = torch.arange(P).repeat_interleave(4 * N)
-    d = sdf_points(table, candidates.reshape(-1, 3), asset).reshape(P, 4 * N)
-    near_score = torch.where(d.abs() < NEAR, torch.rand(P, 4 * N, generator=g), torch.full_like(d, -1.0))
+    candidates = torch.rand(P, CANDIDATES * N, 3, generator=g) * 2 - 1
+    asset = torch.arange(P).repeat_interleave(CANDIDATES * N)
+    d = sdf_points(table, candidates.reshape(-1, 3), asset).reshape(P, CANDIDATES * N)
+    near_score = torch.where(d.abs() < NEAR, torch.rand(d.shape, generator=g), torch.full_like(d, -1.0))
     near = near_score.topk(N // 2, dim=1).indices  # random near-surface points (uniform ones where too few)
     pts = torch.cat([candidates.gather(1, near[..., None].expand(-1, -1, 3)), candidates[:, :N - N // 2]], 1)
     flat_asset = torch.arange(P).repeat_interleave(N)
