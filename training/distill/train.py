@@ -25,7 +25,8 @@ from ..world.prompts import read_lines
 from .guidance import DEFAULTS, VSD
 from .prior_bundle import load_prior
 from .renderer import RenderConfig, render_triplanes
-from .system import DistillationSystem, SystemConfig, sample_prompts
+from .generator import TriplaneGenerator
+from .system import DistillationSystem, PlaneParameter, SystemConfig, sample_prompts
 from ..common.contact_sheet import contact_sheet
 
 
@@ -69,7 +70,14 @@ def train(args) -> dict:
                        render=RenderConfig(samples=args.samples))
     if args.eta is not None:
         cfg.guidance = DEFAULTS["asd"].__class__(**{**asdict(DEFAULTS["asd"]), "eta": args.eta})
-    system = DistillationSystem(cfg, prior)
+    geometry = None
+    if args.per_prompt:
+        if len(prompts) != 1:
+            raise ValueError(f"--per-prompt optimises one prompt's triplane; {args.prompts} has {len(prompts)}")
+        cfg.generator.text_dim = prior.text_encoder.cfg.width
+        resolution = TriplaneGenerator(cfg.generator).resolution
+        geometry = PlaneParameter(torch.zeros(1, 3, cfg.generator.channels, resolution, resolution))
+    system = DistillationSystem(cfg, prior, geometry)
     opt = torch.optim.Adam(system.trainable_parameters(), lr=args.lr)
     step = 0
 
@@ -132,6 +140,8 @@ def parse_args(argv=None):
     ap.add_argument("--guidance", default="asd", choices=sorted(DEFAULTS))
     ap.add_argument("--prompts", type=Path, required=True)
     ap.add_argument("--prior", type=Path, default=None, help="prior checkpoint (default: the cached EMA weights)")
+    ap.add_argument("--per-prompt", action="store_true", help="optimise one triplane for the single prompt in "
+                    "--prompts (the refinement path) instead of training the amortized generator")
     ap.add_argument("--steps", type=int, default=10_000)
     ap.add_argument("--prompts-per-step", type=int, default=4)
     ap.add_argument("--views", type=int, default=2)

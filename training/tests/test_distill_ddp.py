@@ -1,7 +1,8 @@
-"""Data-parallel distillation: two CPU processes (gloo) must keep identical replicas."""
+"""The distillation trainer: two CPU processes (gloo) keep identical replicas; per-prompt mode and resume."""
 import os
 import socket
 
+import pytest
 import torch
 import torch.multiprocessing as mp
 
@@ -35,3 +36,20 @@ def test_two_process_ddp_keeps_replicas_identical(tmp_path):
     trained = [k for k in a if k.startswith(("geometry", "decoder"))]
     assert trained and all(torch.equal(a[k], b[k]) for k in trained)
     assert a["decoder.out.weight"].abs().sum() > 0  # zero at initialisation: they did train
+
+
+def test_per_prompt_mode_optimises_one_triplane_and_resumes(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCALEDREAMER_CACHE", str(tmp_path / "cache"))
+    bundle, prompts = tmp_path / "prior.pt", tmp_path / "prompt.txt"
+    torch.save(tiny_prior().bundle(), bundle)
+    prompts.write_text("a red barrel\n")
+    common = ["--run", "one", "--prompts", str(prompts), "--prior", str(bundle), "--per-prompt", "--views", "1",
+              "--resolution", "16", "--samples", "8", "--lr", "1e-2", "--checkpoint-minutes", "0"]
+    first = distill_train.train(distill_train.parse_args(common + ["--steps", "2"]))
+    planes = first.system.geometry.planes.detach().clone()
+    assert planes.abs().sum() > 0 or first.system.decoder.out.weight.abs().sum() > 0
+    resumed = distill_train.train(distill_train.parse_args(common + ["--steps", "3"]))
+    assert resumed.steps == 3
+    prompts.write_text("a red barrel\na blue crate\n")
+    with pytest.raises(ValueError, match="one prompt"):
+        distill_train.train(distill_train.parse_args(common + ["--steps", "4"]))
