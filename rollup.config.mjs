@@ -1,6 +1,6 @@
 // @ts-check
-// Builds the library into dist/: the entry (index.js), the compute worker as its own self-contained entry, the
-// onnxruntime-web chunk and .wasm that the worker loads, and the Node CLI (cli.js, run by bin/scaledreamer.js).
+// Builds the library into dist/: the entry (index.js), the compute and generation workers as their own
+// self-contained build, the onnxruntime-web chunks and .wasm files that the workers load, and the Node CLI (cli.js, run by bin/scaledreamer.js).
 // Declarations come from `tsc -p tsconfig.build.json`.
 //
 // TypeScript is stripped by esbuild rather than @rollup/plugin-typescript: TypeScript 7 (the native compiler) has no
@@ -11,16 +11,21 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import esbuild from 'rollup-plugin-esbuild';
 import { wgsl } from './scripts/wgsl-plugin.mjs';
 
-/** The .wasm of onnxruntime-web's WebGPU build (`onnxruntime-web/webgpu`), which looks for it beside its own chunk. */
-const ORT_WEBGPU_WASM = 'ort-wasm-simd-threaded.asyncify.wasm';
+/**
+ * The .wasm files of the onnxruntime-web builds that the workers import, each looked for beside its build's chunk:
+ * `onnxruntime-web/webgpu` (WebGPU, our own GPUDevice) and `onnxruntime-web/wasm` (the plain WebAssembly build).
+ */
+const ORT_WASM_FILES = ['ort-wasm-simd-threaded.asyncify.wasm', 'ort-wasm-simd-threaded.wasm'];
 
 /** @returns {import('rollup').Plugin} */
 function emitOrtWasm() {
   return {
     name: 'emit-ort-wasm',
     buildStart() {
-      const source = readFileSync(createRequire(import.meta.url).resolve(`onnxruntime-web/${ORT_WEBGPU_WASM}`));
-      this.emitFile({ type: 'asset', fileName: ORT_WEBGPU_WASM, source });
+      for (const fileName of ORT_WASM_FILES) {
+        const source = readFileSync(createRequire(import.meta.url).resolve(`onnxruntime-web/${fileName}`));
+        this.emitFile({ type: 'asset', fileName, source });
+      }
     },
   };
 }
@@ -42,9 +47,13 @@ export default [
     output: { dir: 'dist', format: 'es', sourcemap: true },
   },
   {
-    // Its own build, bundling its dependencies, so that it shares no chunk with index.js: apps re-bundle index.js
-    // but load the worker as it is. Its file name is fixed because index.js refers to it by URL.
-    input: { 'compute.worker': 'src/workers/compute.worker.ts' },
+    // The workers' own build, bundling their dependencies, so that they share no chunk with index.js: apps
+    // re-bundle index.js but load the workers as they are. Their file names are fixed because index.js refers to
+    // them by URL; chunks (onnxruntime-web's, the kernels) are shared between the two.
+    input: {
+      'compute.worker': 'src/workers/compute.worker.ts',
+      'generation.worker': 'src/workers/generation.worker.ts',
+    },
     plugins: [...plugins(), emitOrtWasm()],
     output: { dir: 'dist', format: 'es', sourcemap: true, chunkFileNames: '[name]-[hash].js' },
   },

@@ -1,9 +1,10 @@
 // @ts-check
 // Builds the site that `npm start` and the browser tests serve into build/, flat: the demo (index.html + demo.js),
-// each test page (test/browser/pages/NAME.html + NAME.js) and their shared chunks. Apps import the library by its
+// each test page (test/browser/pages/NAME.html + NAME.js) and their shared chunks, plus the default model pack
+// under build/models/default/, where the demo and the pages load it from. Apps import the library by its
 // package name from dist/, as a user's app would, so `npm run build` must run first.
 import { readFileSync, readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import esbuild from 'rollup-plugin-esbuild';
 import { wgsl } from './scripts/wgsl-plugin.mjs';
@@ -45,13 +46,46 @@ function libraryFromDist() {
   };
 }
 
+/** Every file under `dir`, recursively. */
+function filesUnder(/** @type {string} */ dir) {
+  /** @type {string[]} */
+  const files = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...filesUnder(path));
+    else if (entry.isFile()) files.push(path);
+  }
+  return files;
+}
+
+/**
+ * Emits models/default/ as build/models/default/ (the pack's manifest lists every file, so all of them go).
+ * @returns {import('rollup').Plugin}
+ */
+function defaultModelPack() {
+  return {
+    name: 'default-model-pack',
+    generateBundle() {
+      for (const file of filesUnder('models/default')) {
+        this.emitFile({ type: 'asset', fileName: relative('.', file), source: readFileSync(file) });
+      }
+    },
+  };
+}
+
 /** @type {import('rollup').RollupOptions} */
 export default {
   input: {
     demo: 'demo/main.ts',
     ...Object.fromEntries(pageNames.map((name) => [name, join(PAGES_DIR, `${name}.ts`)])),
   },
-  plugins: [libraryFromDist(), nodeResolve({ browser: true }), wgsl(), esbuild({ target: 'es2022' })],
+  plugins: [
+    libraryFromDist(),
+    defaultModelPack(),
+    nodeResolve({ browser: true }),
+    wgsl(),
+    esbuild({ target: 'es2022' }),
+  ],
   output: {
     dir: 'build',
     format: 'es',

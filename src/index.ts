@@ -88,3 +88,33 @@ export type {
 export type { Dim } from './pack/json-fields.js';
 export type { NoiseSchedule } from './pack/noise-schedule.js';
 export type { TriplaneDecoderWeights } from './pack/triplane-decoder.js';
+export { createScaleDreamer, ScaleDreamer } from './plugin/scale-dreamer.js';
+export {
+  DEFAULT_GRID_SIZE,
+  type GenerateOptions,
+  type PositionLike,
+  type RefineOptions,
+  type ScaleDreamerOptions,
+} from './plugin/scale-dreamer-options.js';
+export {
+  GenerationJob,
+  type GenerationJobState,
+  type GenerationProgress,
+  type GenerationStage,
+} from './plugin/generation-job.js';
+export { QueueFullError, WorkerCrashedError } from './plugin/generation-errors.js';
+export type {
+  GeneratedMeshMetadata,
+  GeneratedMeshMetadataHolder,
+  GenerationTimings,
+} from './plugin/generated-mesh.js';
+export { RegisterScenePlugins, type ScenePlugin } from './plugin/scene-plugin.js';
+export { SCALEDREAMER_COMPONENT_NAME, ScaleDreamerSceneComponent } from './plugin/scale-dreamer-component.js';
+export type {
+  GenerationBackend,
+  GenerationWorkerInfo,
+  ResolvedBackend,
+  WorkerTimings,
+} from './workers/generation-protocol.js';
+export { toBabylonSpace, type BabylonMeshArrays } from './mesh/babylon-space.js';
+export { exportMeshToGlb, type GlbExportOptions } from './plugin/glb-export.js';

@@ -4,6 +4,8 @@ import type { AdapterSummary } from './compute-protocol.js';
 export interface ComputeDevice {
   readonly device: GPUDevice;
   readonly adapter: AdapterSummary;
+  /** Whether the adapter is a software fallback (e.g. SwiftShader): correct, but far slower than a GPU. */
+  readonly isFallbackAdapter: boolean;
 }
 
 /**
@@ -15,6 +17,11 @@ export async function requestComputeDevice(): Promise<ComputeDevice> {
   const adapter = await navigator.gpu.requestAdapter();
   if (!adapter) throw new Error('WebGPU is unavailable: navigator.gpu.requestAdapter() returned null');
   const device = await adapter.requestDevice({ label: 'scaledreamer compute' });
-  const { vendor, architecture, device: deviceName, description } = adapter.info;
-  return { device, adapter: { vendor, architecture, device: deviceName, description } };
+  const { vendor, architecture, device: deviceName, description, isFallbackAdapter } = adapter.info;
+  return {
+    device,
+    adapter: { vendor, architecture, device: deviceName, description },
+    // Older browsers lack the field; SwiftShader names itself.
+    isFallbackAdapter: isFallbackAdapter ?? /swiftshader/i.test(`${vendor} ${architecture} ${description}`),
+  };
 }

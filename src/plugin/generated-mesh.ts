@@ -1,0 +1,78 @@
+/**
+ * A worker's mesh arrays -> a Babylon mesh in the scene: VertexData (positions, normals, RGBA colours, indices)
+ * taken as they are (no copies: the arrays were transferred from the worker), a material that shows the vertex
+ * colours, the position on the ground, and the metadata that says where the mesh came from.
+ */
+import { StandardMaterial } from '@babylonjs/core/Materials/standardMaterial.js';
+import { Color3 } from '@babylonjs/core/Maths/math.color.js';
+import { Mesh } from '@babylonjs/core/Meshes/mesh.js';
+import { VertexData } from '@babylonjs/core/Meshes/mesh.vertexData.js';
+import type { Scene } from '@babylonjs/core/scene.pure.js';
+import type { Bounds } from '../mesh/indexed-mesh.js';
+import type { GeneratedMeshData, ResolvedBackend, WorkerTimings } from '../workers/generation-protocol.js';
+import type { PositionLike } from './scale-dreamer-options.js';
+
+/** Milliseconds per stage of a job, from `generate()` to the mesh in the scene. */
+export interface GenerationTimings extends WorkerTimings {
+  /** From `generate()` until a worker with ready sessions took the job (queue and worker start-up). */
+  readonly waitMs: number;
+  /** Building the Babylon mesh on the main thread. */
+  readonly buildMs: number;
+  /** From `generate()` to the mesh in the scene. */
+  readonly endToEndMs: number;
+}
+
+/** `mesh.metadata.scaleDreamer` of every generated mesh. */
+export interface GeneratedMeshMetadata {
+  readonly prompt: string;
+  readonly seed: number;
+  /** How the triplane was made: `'generator'` (one forward pass); refinement methods come later. */
+  readonly method: 'generator';
+  readonly gridSize: number;
+  /** Where the models ran. */
+  readonly backend: ResolvedBackend;
+  /** Why the `'auto'` backend fell back to WASM; null when it did not. */
+  readonly fallbackReason: string | null;
+  /** The model pack: its manifest's name, its folder URL and the prior's version. */
+  readonly pack: { readonly name: string; readonly url: string; readonly version: string };
+  /** Words that became `<unk>` (lenient mode); empty otherwise. */
+  readonly unknownWords: readonly string[];
+  readonly vertices: number;
+  readonly faces: number;
+  /** Bounds in the mesh's local space (Babylon's axes; min y = 0: the mesh stands on its origin). */
+  readonly localBounds: Bounds;
+  /** Grid points whose SDF was decoded. */
+  readonly evaluatedPoints: number;
+  readonly timings: GenerationTimings;
+}
+
+/** What a generated mesh's `metadata` holds (other keys may be added by the app). */
+export interface GeneratedMeshMetadataHolder {
+  scaleDreamer: GeneratedMeshMetadata;
+}
+
+/** Longest mesh name taken from a prompt. */
+const MAX_NAME_LENGTH = 64;
+
+/**
+ * Adds the mesh, named after the prompt, to `scene`, standing at `position`; the caller sets its metadata. Its
+ * material is its own (`mesh.dispose(false, true)` disposes both).
+ */
+export function buildGeneratedMesh(scene: Scene, data: GeneratedMeshData, position: PositionLike, prompt: string): Mesh {
+  const name = `scaledreamer: ${prompt.slice(0, MAX_NAME_LENGTH)}`;
+  const mesh = new Mesh(name, scene);
+  const vertexData = new VertexData();
+  vertexData.positions = data.positions;
+  vertexData.normals = data.normals;
+  vertexData.colors = data.colors;
+  vertexData.indices = data.indices;
+  vertexData.applyToMesh(mesh, false);
+  mesh.position.set(position.x, position.y, position.z);
+
+  const material = new StandardMaterial(`${name} material`, scene);
+  // Vertex colours are the albedo; white diffuse passes them through, and a faint specular keeps them readable.
+  material.diffuseColor = Color3.White();
+  material.specularColor = new Color3(0.08, 0.08, 0.08);
+  mesh.material = material;
+  return mesh;
+}

@@ -1,0 +1,206 @@
+/**
+ * Options of {@link createScaleDreamer} and {@link ScaleDreamer.generate}, and their checks: each bad value is a
+ * TypeError (wrong type) or RangeError (out of range) naming the option and what is allowed, thrown before any work.
+ */
+import type { ModelPack } from '../pack/model-pack.js';
+import { MAX_GRID_RESOLUTION, MIN_GRID_RESOLUTION } from '../mesh/marching-cubes.js';
+import type { GenerationBackend } from '../workers/generation-protocol.js';
+
+/** Options of {@link createScaleDreamer}. */
+export interface ScaleDreamerOptions {
+  /**
+   * The model pack (docs/model-pack.md), which must have a generator:
+   * - a folder URL (or a string relative to the page): loaded and verified with `loadModelPack` (test files skipped)
+   *   and released by {@link ScaleDreamer.dispose};
+   * - a loaded {@link ModelPack}: used as is and left to its owner (do not release it before the plugin).
+   */
+  pack: ModelPack | string | URL;
+  /**
+   * Where the workers run the text encoder and the generator (marching cubes always runs on the workers' CPU):
+   * - `'wasm'` (default): onnxruntime-web's WebAssembly build, with threads when the page is cross-origin isolated;
+   * - `'webgpu'`: onnxruntime-web's WebGPU build on each worker's GPUDevice; jobs fail if WebGPU is unavailable;
+   * - `'auto'`: WebGPU on a hardware adapter, else WASM (no WebGPU, a software adapter such as SwiftShader, or
+   *   sessions that fail to start). The mesh's metadata says which ran, and why it fell back.
+   */
+  backend?: GenerationBackend;
+  /** Generation workers, each running one job at a time with its own sessions: an integer in [1, 8]. Default 1. */
+  workers?: number;
+  /**
+   * Jobs that may wait for a worker: an integer in [0, 1024]. Default 16. Beyond it, a job rejects with
+   * `QueueFullError`.
+   */
+  maxQueuedJobs?: number;
+  /**
+   * onnxruntime-web WASM threads per worker: an integer in [1, 16]. Default: onnxruntime's (up to 4 when the page is
+   * cross-origin isolated, else 1). The WebGPU backend ignores it.
+   */
+  threads?: number;
+  /**
+   * Makes one generation worker. Default: a module worker from dist/generation.worker.js, resolved next to the
+   * library (bundlers that follow `new URL(..., import.meta.url)` copy it). For apps that serve the worker elsewhere
+   * or must wrap it; it must return a module worker running that script.
+   */
+  createWorker?: () => Worker;
+}
+
+/** In-browser refinement of the generated triplane (issue 7; not available yet). */
+export interface RefineOptions {
+  /** Score distillation method: ASD (the paper's), SDS or CSD. Default `'asd'`. */
+  method?: 'asd' | 'sds' | 'csd';
+  /** Optimisation steps, an integer in [1, 10000]. */
+  steps?: number;
+  /** ASD's time shift ratio eta, in [0, 1]. Default 0.1. */
+  eta?: number;
+  /** Classifier-free guidance scale, in [0, 200]. Default 7.5. */
+  guidanceScale?: number;
+}
+
+/** A point in the scene, e.g. a Babylon `Vector3`. */
+export interface PositionLike {
+  readonly x: number;
+  readonly y: number;
+  readonly z: number;
+}
+
+/** Options of {@link ScaleDreamer.generate}. */
+export interface GenerateOptions {
+  /**
+   * Where the asset stands: the point on the ground under its vertical axis, in world units (one asset unit each).
+   * Default (0, 0, 0).
+   */
+  position?: PositionLike;
+  /** Random seed, an integer in [0, 2^32 - 1]; recorded in the metadata. The generator itself is deterministic;
+   * the seed will drive refinement's noise. Default 0. */
+  seed?: number;
+  /** Marching-cubes grid points per axis: an integer in [2, 256]. Default 64. */
+  gridSize?: number;
+  /**
+   * Words outside the pack's vocabulary: `'strict'` (default) throws `UnknownWordsError` naming them;
+   * `'lenient'` maps them to `<unk>` and lists them in the mesh's metadata.
+   */
+  unknownWords?: 'strict' | 'lenient';
+  /** Cancels the job when aborted, like {@link GenerationJob.cancel} with the signal's reason. */
+  signal?: AbortSignal;
+  /** Not available yet: in-browser refinement comes later in issue 7. Giving it throws. */
+  refine?: RefineOptions;
+}
+
+export const DEFAULT_BACKEND: GenerationBackend = 'wasm';
+export const DEFAULT_WORKERS = 1;
+export const MAX_WORKERS = 8;
+export const DEFAULT_MAX_QUEUED_JOBS = 16;
+export const MAX_QUEUED_JOBS = 1024;
+export const MAX_THREADS = 16;
+export const DEFAULT_GRID_SIZE = 64;
+export const MAX_SEED = 2 ** 32 - 1;
+
+/** {@link ScaleDreamerOptions} after checks, defaults filled in. */
+export interface ResolvedScaleDreamerOptions {
+  readonly pack: ModelPack | URL | string;
+  readonly backend: GenerationBackend;
+  readonly workers: number;
+  readonly maxQueuedJobs: number;
+  readonly threads: number | undefined;
+  readonly createWorker: (() => Worker) | undefined;
+}
+
+/** {@link GenerateOptions} after checks, defaults filled in. */
+export interface ResolvedGenerateOptions {
+  readonly position: PositionLike;
+  readonly seed: number;
+  readonly gridSize: number;
+  readonly unknownWords: 'strict' | 'lenient';
+  readonly signal: AbortSignal | undefined;
+}
+
+const BACKENDS: readonly GenerationBackend[] = ['auto', 'webgpu', 'wasm'];
+
+/**
+ * @throws {TypeError} if `options` or a field has the wrong type (`pack` missing included).
+ * @throws {RangeError} naming the option whose value is outside its range or its allowed values.
+ */
+export function resolveScaleDreamerOptions(options: ScaleDreamerOptions): ResolvedScaleDreamerOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`options must be an object with a pack, got ${options === null ? 'null' : typeof options}`);
+  }
+  const { pack } = options;
+  if (typeof pack !== 'string' && !(pack instanceof URL) && !(typeof pack === 'object' && pack !== null)) {
+    throw new TypeError(`options.pack must be a ModelPack or its folder URL, got ${describe(pack)}`);
+  }
+  const backend = options.backend ?? DEFAULT_BACKEND;
+  if (!BACKENDS.includes(backend)) {
+    throw new RangeError(`options.backend must be one of ${BACKENDS.map(quote).join(', ')}, got ${describe(backend)}`);
+  }
+  const createWorker = options.createWorker;
+  if (createWorker !== undefined && typeof createWorker !== 'function') {
+    throw new TypeError(`options.createWorker must be a function, got ${describe(createWorker)}`);
+  }
+  return {
+    pack,
+    backend,
+    workers: integer('options.workers', options.workers, DEFAULT_WORKERS, 1, MAX_WORKERS),
+    maxQueuedJobs: integer('options.maxQueuedJobs', options.maxQueuedJobs, DEFAULT_MAX_QUEUED_JOBS, 0, MAX_QUEUED_JOBS),
+    threads: options.threads === undefined ? undefined : integer('options.threads', options.threads, 1, 1, MAX_THREADS),
+    createWorker,
+  };
+}
+
+/**
+ * @throws {TypeError} if a field has the wrong type.
+ * @throws {RangeError} naming the option whose value is out of range; for `refine`, that refinement is not
+ *   available yet.
+ */
+export function resolveGenerateOptions(options: GenerateOptions): ResolvedGenerateOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  }
+  const position = options.position ?? { x: 0, y: 0, z: 0 };
+  if (typeof position !== 'object' || position === null) {
+    throw new TypeError(`options.position must be a Vector3 or {x, y, z}, got ${describe(position)}`);
+  }
+  for (const axis of ['x', 'y', 'z'] as const) {
+    const value = position[axis];
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new RangeError(`options.position.${axis} must be a finite number, got ${describe(value)}`);
+    }
+  }
+  const unknownWords = options.unknownWords ?? 'strict';
+  if (unknownWords !== 'strict' && unknownWords !== 'lenient') {
+    throw new RangeError(`options.unknownWords must be 'strict' or 'lenient', got ${describe(unknownWords)}`);
+  }
+  const { signal } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`options.signal must be an AbortSignal, got ${describe(signal)}`);
+  }
+  if (options.refine !== undefined) {
+    throw new RangeError('options.refine: in-browser refinement (ASD, SDS, CSD) is not available yet (issue 7); ' +
+      'generate without it');
+  }
+  return {
+    position: { x: position.x, y: position.y, z: position.z },
+    seed: integer('options.seed', options.seed, 0, 0, MAX_SEED),
+    gridSize: integer('options.gridSize', options.gridSize, DEFAULT_GRID_SIZE, MIN_GRID_RESOLUTION,
+      MAX_GRID_RESOLUTION),
+    unknownWords,
+    signal,
+  };
+}
+
+/** @throws {RangeError} naming the option unless `value` is undefined (-> `fallback`) or an integer in range. */
+function integer(name: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${describe(value)}`);
+  }
+  return value;
+}
+
+function quote(value: string): string {
+  return `'${value}'`;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  return typeof value;
+}

@@ -1,0 +1,102 @@
+/**
+ * What crosses the boundary between the main thread (src/plugin/generation-pool.ts) and generation.worker.ts.
+ * Everything here is structured-cloneable; model bytes and mesh arrays are transferred, never copied.
+ */
+import type { TriplaneShape } from '../kernels/triplane-layout.js';
+import type { BabylonMeshArrays } from '../mesh/babylon-space.js';
+import type { AdapterSummary } from './compute-protocol.js';
+
+/**
+ * Where the worker runs the ONNX models.
+ * - `'wasm'`: onnxruntime-web's WebAssembly build; threads when the page is cross-origin isolated.
+ * - `'webgpu'`: onnxruntime-web's WebGPU build on the worker's own GPUDevice; fails if WebGPU is unavailable.
+ * - `'auto'`: WebGPU on a hardware adapter, WASM otherwise (no WebGPU, only a software fallback adapter such as
+ *   SwiftShader, or a WebGPU session that fails to start).
+ */
+export type GenerationBackend = 'auto' | 'webgpu' | 'wasm';
+
+/** The backend a worker actually uses. */
+export type ResolvedBackend = 'webgpu' | 'wasm';
+
+/** The pack's files that a generation worker needs, each the worker's own copy (transferred). */
+export interface GenerationModels {
+  /** text_encoder.onnx: `input_ids` int64 `[batch, L]` -> `hidden` float32 `[batch, L, D]`. */
+  readonly textEncoder: Uint8Array<ArrayBuffer>;
+  /** generator.onnx: `text_states` float32 `[batch, L, D]` -> `triplane` float32 `[batch, 3, C, R, R]`. */
+  readonly generator: Uint8Array<ArrayBuffer>;
+  /** The triplane decoder: C, H and R, and its weights in decoder.bin order. */
+  readonly decoder: { readonly shape: TriplaneShape; readonly weights: Float32Array<ArrayBuffer> };
+}
+
+/** How a worker is set up, besides its models. */
+export interface GenerationWorkerConfig {
+  readonly backend: GenerationBackend;
+  /** onnxruntime-web's WASM threads; undefined for its default (several when cross-origin isolated, else 1). */
+  readonly threads: number | undefined;
+}
+
+/** What {@link GenerationWorkerApi.init} reports once the sessions exist. */
+export interface GenerationWorkerInfo {
+  readonly backend: ResolvedBackend;
+  /** The adapter, when the backend is WebGPU. */
+  readonly adapter: AdapterSummary | null;
+  /** Why `'auto'` fell back to WASM; null when it did not. */
+  readonly fallbackReason: string | null;
+  /** Milliseconds spent creating the two ONNX sessions. */
+  readonly sessionMs: number;
+  /** Whether the WASM backend may use threads (the worker is cross-origin isolated). */
+  readonly crossOriginIsolated: boolean;
+}
+
+/** One prompt to mesh. */
+export interface GenerationRequest {
+  /** The tokenized prompt, `[1, L]` (the tokenizer runs on the main thread, so bad prompts fail before queuing). */
+  readonly inputIds: BigInt64Array<ArrayBuffer>;
+  /** Marching-cubes grid points per axis. */
+  readonly gridSize: number;
+}
+
+/** The pipeline's stages, in order, as the worker enters them. */
+export type WorkerStage = 'encoding' | 'generating' | 'meshing';
+
+/** Milliseconds per stage of one generation inside the worker. */
+export interface WorkerTimings {
+  readonly encodeMs: number;
+  readonly generateMs: number;
+  /** Decoding the triplane at grid points and vertices (CPU kernels). */
+  readonly decodeMs: number;
+  /** Marching cubes itself, decoding excluded. */
+  readonly marchingCubesMs: number;
+  /** Asset space -> Babylon space. */
+  readonly convertMs: number;
+  readonly totalMs: number;
+}
+
+/** A generated mesh, ready for `VertexData`, with what it took. */
+export interface GeneratedMeshData extends BabylonMeshArrays {
+  readonly timings: WorkerTimings;
+  /** Grid points whose SDF was decoded (coarse-to-fine skips the rest). */
+  readonly evaluatedPoints: number;
+}
+
+/** The API that generation.worker.ts exposes through comlink. */
+export interface GenerationWorkerApi {
+  /**
+   * Takes the Web Lock `name` and holds it for as long as the worker lives; resolves once it is held. The main thread
+   * then requests the same lock, which is granted when the worker ends (terminated, crashed, closed itself).
+   * Resolves false, holding nothing, where Web Locks are unavailable.
+   */
+  holdLifeLock(name: string): Promise<boolean>;
+  /**
+   * Creates the ONNX sessions and keeps the decoder. Called once, after holdLifeLock and before generate.
+   * @throws {Error} if the backend cannot start (e.g. `'webgpu'` without WebGPU) or a model does not load.
+   */
+  init(models: GenerationModels, config: GenerationWorkerConfig): Promise<GenerationWorkerInfo>;
+  /**
+   * Prompt ids -> text states -> triplane -> mesh; `onStage` is called as each stage starts. The arrays of the
+   * result are transferred.
+   */
+  generate(request: GenerationRequest, onStage: (stage: WorkerStage) => void): Promise<GeneratedMeshData>;
+  /** Releases the sessions. The worker can then be terminated. */
+  release(): Promise<void>;
+}
