@@ -100,22 +100,28 @@ async function startWebGpu(models: GenerationModels, gpu: ComputeDevice): Promis
   };
 }
 
-/** Creates both sessions; if one fails, releases the other and throws naming the model. */
+/**
+ * Creates both sessions, one after the other (the WebGPU build refuses to create two at once: "another WebGPU EP
+ * inference session is being created"); if the second fails, releases the first. Errors name the model.
+ */
 async function createBoth(
   factory: typeof InferenceSession,
   models: GenerationModels,
   encoderOptions: InferenceSession.SessionOptions,
   generatorOptions: InferenceSession.SessionOptions,
 ): Promise<[InferenceSession, InferenceSession]> {
-  const named = (file: string) => (error: unknown) => {
-    throw new Error(`${file} failed to load: ${(error as Error).message ?? String(error)}`, { cause: error });
+  const create = async (file: string, bytes: Uint8Array, options: InferenceSession.SessionOptions) => {
+    try {
+      return await factory.create(bytes, options);
+    } catch (error) {
+      throw new Error(`${file} failed to load: ${(error as Error).message ?? String(error)}`, { cause: error });
+    }
   };
-  const settled = await Promise.allSettled([
-    factory.create(models.textEncoder, encoderOptions).catch(named('text_encoder.onnx')),
-    factory.create(models.generator, generatorOptions).catch(named('generator.onnx')),
-  ]);
-  const [encoder, generator] = settled;
-  if (encoder.status === 'fulfilled' && generator.status === 'fulfilled') return [encoder.value, generator.value];
-  for (const result of settled) if (result.status === 'fulfilled') await result.value.release();
-  throw (encoder.status === 'rejected' ? encoder.reason : (generator as PromiseRejectedResult).reason) as Error;
+  const textEncoder = await create('text_encoder.onnx', models.textEncoder, encoderOptions);
+  try {
+    return [textEncoder, await create('generator.onnx', models.generator, generatorOptions)];
+  } catch (error) {
+    await textEncoder.release();
+    throw error;
+  }
 }
