@@ -18,11 +18,13 @@ async function packError(url: URL, extra: LoadModelPackOptions = {}): Promise<Pa
 }
 
 describe('loadModelPack on models/default', () => {
-  test('loads and exposes the prior', async () => {
+  test('loads and exposes the prior and the generator', async () => {
     const pack = await loadModelPack(DEFAULT_PACK_URL, options);
-    const { prior } = pack;
+    const { prior, generator } = pack;
     expect(pack.name).toBe('default');
-    expect(pack.generator).toBeNull();
+    expect(generator?.decoder.shape).toEqual({ channels: 16, resolution: 64, hidden: 32 });
+    expect(generator?.decoder.weights).toHaveLength(16 * 32 + 32 + 32 * 32 + 32 + 4 * 32 + 4);
+    expect(generator?.model.byteLength).toBeGreaterThan(1e6);
     expect(prior.predictionType).toBe('epsilon');
     expect(prior.textEncoder.byteLength).toBe(2479733);
     expect(prior.unet.byteLength).toBe(9506147);
