@@ -3,7 +3,12 @@
 import * as library from 'scaledreamer-babylon';
 import { reportResult } from './page-result.js';
 
-const LOADED_BY_URL = ['compute.worker.js', 'ort-wasm-simd-threaded.asyncify.wasm'];
+const LOADED_BY_URL = [
+  'compute.worker.js',
+  'generation.worker.js',
+  'ort-wasm-simd-threaded.asyncify.wasm',
+  'ort-wasm-simd-threaded.wasm',
+];
 
 reportResult(
   (async () => ({
