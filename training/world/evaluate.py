@@ -25,7 +25,7 @@ def evaluate_renders(directory: Path) -> dict:
     files = sorted(directory.glob("*.png"))
     if not files or len(files) % len(prompts):
         raise ValueError(f"{directory}: {len(files)} PNGs for {len(prompts)} prompts (need the same views each)")
-    images = torch.stack([torch.from_numpy(np.asarray(Image.open(f).convert("RGB"))).permute(2, 0, 1)
+    images = torch.stack([torch.from_numpy(np.array(Image.open(f).convert("RGB"))).permute(2, 0, 1)
                           for f in files]).float() / 255.0
     return Evaluator.load().score(images, prompts, len(files) // len(prompts))
 
