@@ -19,5 +19,3 @@ def save_atomic(state: dict, path: Path) -> None:
 def load_if_exists(path: Path):
     return torch.load(path) if path.exists() else None
 
-
-CACHE = cache_dir()

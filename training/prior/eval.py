@@ -18,7 +18,7 @@ from typing import Dict, List
 
 import torch
 
-from ..common.checkpoint import CACHE
+from ..common.checkpoint import cache_dir
 from ..world.camera import view_prompt
 from ..world.prompts import read_lines
 from ..world.views import EVAL_AZIMUTHS, EVAL_ELEVATION, eval_cameras
@@ -83,7 +83,7 @@ def evaluate(model: DiffusionPrior, evaluator, prompts: List[str], guidance: flo
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--prompts", type=int, default=500)
-    ap.add_argument("--checkpoint", type=Path, default=CACHE / "prior" / "last.pt")
+    ap.add_argument("--checkpoint", type=Path, default=cache_dir() / "prior" / "last.pt")
     ap.add_argument("--guidance", type=float, default=7.5)
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--batch", type=int, default=64)

@@ -14,7 +14,7 @@ from typing import Dict
 
 import torch
 
-from ..common.checkpoint import CACHE
+from ..common.checkpoint import cache_dir
 from ..common.manifest import file_entry, update_manifest
 from ..world.camera import CAMERA_DIM, fixed_cameras
 from .model import DiffusionPrior, PriorConfig, config_from_dict
@@ -147,7 +147,7 @@ def export(model: DiffusionPrior, pack: Path) -> Dict:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--checkpoint", type=Path, default=CACHE / "prior" / "last.pt")
+    ap.add_argument("--checkpoint", type=Path, default=cache_dir() / "prior" / "last.pt")
     ap.add_argument("--pack", type=Path, default=REPO / "models" / "default")
     args = ap.parse_args(argv)
     torch.set_num_threads(2)

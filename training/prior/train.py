@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from ..common.checkpoint import CACHE, load_if_exists, save_atomic
+from ..common.checkpoint import cache_dir, load_if_exists, save_atomic
 from ..common.contact_sheet import contact_sheet
 from ..world.camera import fixed_cameras, view_prompt
 from ..world.pool import DEFAULT_DIR
@@ -184,7 +184,7 @@ def plot_losses(jsonl: Path, png: Path) -> None:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pool", type=Path, default=DEFAULT_DIR)
-    ap.add_argument("--out", type=Path, default=CACHE / "prior")
+    ap.add_argument("--out", type=Path, default=cache_dir() / "prior")
     ap.add_argument("--steps", type=int, default=TrainConfig.steps)
     # One thread: on this shared 2-core machine a 2-thread step waits at every OpenMP barrier for whichever core
     # another job holds (measured 4-7 s per training step with 2 threads vs 0.6 s with 1 while one other job ran).
