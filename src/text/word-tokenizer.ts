@@ -99,6 +99,7 @@ export class WordTokenizer {
   readonly eosId: number;
   // A Map, not an object: words such as "constructor" must not find Object.prototype's members.
   private readonly _ids: ReadonlyMap<string, number>;
+  private readonly _specialIds: ReadonlySet<number>;
 
   /**
    * @throws {TypeError} if `config.vocab` holds something other than strings.
@@ -130,6 +131,13 @@ export class WordTokenizer {
     this.vocab = [...vocab];
     this.maxLength = maxLength;
     this._ids = ids;
+    this._specialIds = new Set([this.padId, this.unkId, this.bosId, this.eosId]);
+  }
+
+  /** A special token typed into a prompt would inject control ids, so it is not a word. */
+  private _isWord(word: string): boolean {
+    const id = this._ids.get(word);
+    return id !== undefined && !this._specialIds.has(id);
   }
 
   get vocabSize(): number {
@@ -137,8 +145,8 @@ export class WordTokenizer {
   }
 
   /**
-   * Encodes one prompt (tokenizer.py `encode_one`). Words are looked up after lower-casing, so the special tokens'
-   * own strings (`<pad>` ...) are words of the vocabulary, as in Python.
+   * Encodes one prompt (tokenizer.py `encode_one`). Words are looked up after lower-casing; the special tokens'
+   * own strings (`<pad>` ...) are not words, so typing one is an unknown word, as in Python.
    * @throws {TypeError} if `prompt` is not a string, or `options.mode` is not `'strict'` or `'lenient'`.
    * @throws {UnknownWordsError} in strict mode, naming every word outside the vocabulary (checked first, as in Python).
    * @throws {PromptTooLongError} in both modes, for more than `maxLength - 2` tokens.
@@ -147,11 +155,11 @@ export class WordTokenizer {
     if (typeof prompt !== 'string') throw new TypeError(`prompt must be a string, got ${typeof prompt}`);
     const strict = strictMode(options);
     const words = normalisePrompt(prompt);
-    const unknownWords = words.filter((word) => !this._ids.has(word));
+    const unknownWords = words.filter((word) => !this._isWord(word));
     if (strict && unknownWords.length > 0) throw new UnknownWordsError(prompt, unknownWords);
     const room = this.maxLength - 2;
     if (words.length > room) throw new PromptTooLongError(prompt, words.length, room);
-    const ids = [this.bosId, ...words.map((word) => this._ids.get(word) ?? this.unkId), this.eosId];
+    const ids = [this.bosId, ...words.map((word) => (this._isWord(word) ? this._ids.get(word)! : this.unkId)), this.eosId];
     while (ids.length < this.maxLength) ids.push(this.padId);
     return { ids, unknownWords };
   }

@@ -28,7 +28,8 @@ PACK_VERSION = "0.1.0"
 TOKENIZER_PROMPTS = ["a red wooden barrel", "a red wooden barrel, front view", "A Small  Blue rock ,side view",
                      "a pink mossy crystal with a pink base, overhead view",
                      "an orange shield on top of a pink metal rock, back view", ""]
-TOKENIZER_UNKNOWN = ["a purple unicorn", "a red dragon with shiny wings, front view"]
+TOKENIZER_UNKNOWN = ["a purple unicorn", "a red dragon with shiny wings, front view", "a <unk> red <pad> barrel",
+                     "<BOS> a rock <eos>"]
 TOKENIZER_TOO_LONG = [" ".join(["a red rock"] * 8)]
 GOLDEN_PROMPTS = ["a red wooden barrel, front view", "a blue table next to a purple shield, side view", ""]
 GOLDEN_TIMESTEPS = [37.0, 612.5, 999.0]

@@ -4,6 +4,7 @@ Normalisation: lower-case, "," becomes its own token, split on whitespace. Ids: 
 "," and the sorted words (grammar vocabulary + view words). A prompt becomes [BOS, w1 .. wn, EOS, PAD ..] of fixed
 length L; the empty prompt [BOS, EOS, PAD ..] is the unconditional input of classifier-free guidance.
 Strict mode raises UnknownWordsError naming every unknown word; lenient mode maps them to UNK and reports them.
+The special tokens' strings are not words: "<pad>" typed into a prompt is unknown like any other foreign word.
 A prompt of more than L - 2 tokens raises in both modes (the grammar's longest prompt has 16 with its view suffix).
 """
 import json
@@ -51,17 +52,21 @@ class WordTokenizer:
     def vocab_size(self) -> int:
         return len(self.vocab)
 
+    def is_word(self, word: str) -> bool:
+        """A special token typed into a prompt ("<pad>") is not a word: it would inject control ids."""
+        return word in self.ids and word not in SPECIALS
+
     def encode_one(self, prompt: str, strict: bool = True) -> Tuple[List[int], List[str]]:
         """(ids of length L, unknown words). Strict mode raises instead of mapping unknown words to UNK; too many
         tokens raise in either mode."""
         words = normalise(prompt)
-        unknown = [w for w in words if w not in self.ids]
+        unknown = [w for w in words if not self.is_word(w)]
         if unknown and strict:
             raise UnknownWordsError(f"unknown words in {prompt!r}: {', '.join(unknown)}", unknown)
         room = self.cfg.max_length - 2
         if len(words) > room:
             raise UnknownWordsError(f"{prompt!r} has {len(words)} tokens; at most {room} fit", words[room:])
-        ids = [self.bos_id] + [self.ids.get(w, self.unk_id) for w in words] + [self.eos_id]
+        ids = [self.bos_id] + [self.ids[w] if self.is_word(w) else self.unk_id for w in words] + [self.eos_id]
         return ids + [self.pad_id] * (self.cfg.max_length - len(ids)), unknown
 
     def encode(self, prompts: Sequence[str], strict: bool = True) -> torch.Tensor:

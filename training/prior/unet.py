@@ -134,7 +134,9 @@ class CameraUNet(nn.Module):
                 camera: torch.Tensor) -> torch.Tensor:
         """sample [B, 3, H, W] (x_t), timestep float [B] in [0, T), encoder_hidden_states [B, L, D], camera [B, 4]
         -> predicted noise [B, 3, H, W]."""
-        out = self.predict(sample, timestep, encoder_hidden_states, camera)
+        # reshape_as: ONNX shape inference cannot see through DepthToSpace, so without it unet.onnx's output
+        # would declare symbolic height and width instead of the sample's static ones.
+        out = self.predict(sample, timestep, encoder_hidden_states, camera).reshape_as(sample)
         if self.cfg.prediction_type == "epsilon":
             return out
         return eps_from_v(sample, out, gather(self.alphas_cumprod, timestep))

@@ -41,6 +41,15 @@ def test_unknown_words_strict_and_lenient():
     assert unknown == ["unicorn"] and ids[3] == tok.unk_id
 
 
+def test_typed_special_tokens_are_unknown_words():
+    tok = WordTokenizer()
+    with pytest.raises(UnknownWordsError) as err:
+        tok.encode(["a <pad> red <EOS> rock"])
+    assert err.value.words == ["<pad>", "<eos>"]
+    ids, unknown = tok.encode_one("<bos> a rock", strict=False)
+    assert unknown == ["<bos>"] and ids[:2] == [tok.bos_id, tok.unk_id] and ids.count(tok.bos_id) == 1
+
+
 def test_too_long_is_an_error_in_both_modes():
     tok = WordTokenizer()
     for strict in (True, False):
