@@ -16,7 +16,8 @@ def _other(rng, options, current):
 
 
 def _change_object(rng, o, in_composition):
-    kind = rng.choice(["colour", "material", "category", "size", "part"])
+    # Materials and part colours are the attributes the evaluator confuses most, so they are drawn most often.
+    kind = rng.choices(["colour", "material", "category", "size", "part"], weights=[2, 3, 1.5, 1, 2.5])[0]
     if kind == "colour":
         return replace(o, colour=_other(rng, _COLOURS + [None], o.colour))
     if kind == "material":

@@ -39,7 +39,7 @@ PROMPTS_DIR = Path(__file__).resolve().parents[1] / "data" / "prompts"
 class TrainConfig:
     steps: int = 6000
     batch: int = 96
-    negatives: int = 2
+    negatives: int = 4
     lr: float = 1e-3
     warmup: int = 100
     attribute_weight: float = 1.0
