@@ -58,9 +58,10 @@ export default [
     output: { dir: 'dist', format: 'es', sourcemap: true, chunkFileNames: '[name]-[hash].js' },
   },
   {
-    // Node only: its own build so that index.js stays free of node: imports.
+    // Node only: its own build so that index.js stays free of node: imports. onnxruntime-node (native) stays an
+    // import: the CLI loads it on first use and says so if it is not installed.
     input: { cli: 'src/cli/main.ts' },
-    external: (id) => id.startsWith('node:') || isDependency(id),
+    external: (id) => id.startsWith('node:') || id === 'onnxruntime-node' || isDependency(id),
     plugins: [nodeResolve(), wgsl(), esbuild({ target: 'es2022' })],
     output: { dir: 'dist', format: 'es', sourcemap: true, chunkFileNames: 'cli-[name]-[hash].js' },
   },

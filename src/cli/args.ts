@@ -1,8 +1,9 @@
 /**
  * Command line of `scaledreamer` (issue 6):
  *   scaledreamer generate "<prompt>" -o out.glb [--seed N] [--grid 64] [--refine asd|sds|csd --steps N] [--json]
- *     [--pack DIR] [--triplane FILE [--decoder decoder.json]]
- * Parsed and checked here, before any model is loaded, so that every bad argument gets a one-line message.
+ *     [--lenient] [--pack DIR] [--triplane FILE]
+ * Parsed and checked here, before any model is loaded, so that every bad argument gets a one-line message. A new
+ * option is one entry in `OPTIONS` (node:util parseArgs), one field in `GenerateArgs` and its check below.
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_GRID_RESOLUTION, MAX_GRID_RESOLUTION, MIN_GRID_RESOLUTION } from '../mesh/marching-cubes.js';
@@ -20,15 +21,17 @@ export const USAGE = `Usage: scaledreamer generate "<prompt>" -o out.glb [option
 
 Options:
   -o, --output FILE      where to write the .glb (required)
-  --seed N               random seed, integer >= 0 (default 0)
+  --seed N               random seed, integer >= 0 (default 0; recorded: the generator itself is deterministic)
   --grid N               marching-cubes grid points per axis, ${GRID_RANGE} (default ${DEFAULT_GRID_RESOLUTION})
   --refine asd|sds|csd   refine the triplane with score distillation before meshing
   --steps N              refinement steps, 1..${MAX_REFINE_STEPS} (default ${DEFAULT_REFINE_STEPS}; needs --refine)
   --json                 print a machine-readable summary on stdout
+  --lenient              map words outside the pack's vocabulary to <unk> (and report them) instead of failing
   --pack DIR             model pack folder (default: the package's models/default)
-  --triplane FILE        mesh this raw float32 [3, C, R, R] triplane instead of generating one
-  --decoder FILE         decoder.json to use with --triplane (default: the pack's)
-  -h, --help             show this help`;
+  --triplane FILE        mesh this raw float32 [3, C, R, R] triplane with the pack's decoder instead of generating
+  -h, --help             show this help
+
+Exit codes: 0 done, 1 failed (one line on stderr says why), 2 bad command line.`;
 
 export interface GenerateArgs {
   readonly command: 'generate';
@@ -38,9 +41,10 @@ export interface GenerateArgs {
   readonly grid: number;
   readonly refine: { readonly method: RefineMethod; readonly steps: number } | null;
   readonly json: boolean;
+  /** Unknown words become `<unk>` instead of an error. */
+  readonly lenient: boolean;
   readonly pack: string | null;
   readonly triplane: string | null;
-  readonly decoder: string | null;
 }
 
 export type CliArgs = GenerateArgs | { readonly command: 'help' };
@@ -59,29 +63,27 @@ function integerOption(name: string, text: string | undefined, fallback: number,
   return value;
 }
 
+/** Every option, as node:util parseArgs takes them; numbers are strings here and checked below. */
+const OPTIONS = {
+  output: { type: 'string', short: 'o' },
+  seed: { type: 'string' },
+  grid: { type: 'string' },
+  refine: { type: 'string' },
+  steps: { type: 'string' },
+  json: { type: 'boolean' },
+  lenient: { type: 'boolean' },
+  pack: { type: 'string' },
+  triplane: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /**
  * @throws {UsageError} naming the argument that is missing, unknown or out of range.
  */
 export function parseCliArgs(argv: readonly string[]): CliArgs {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        output: { type: 'string', short: 'o' },
-        seed: { type: 'string' },
-        grid: { type: 'string' },
-        refine: { type: 'string' },
-        steps: { type: 'string' },
-        json: { type: 'boolean' },
-        pack: { type: 'string' },
-        triplane: { type: 'string' },
-        decoder: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: OPTIONS });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
@@ -110,9 +112,6 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   } else if (values.steps !== undefined) {
     throw new UsageError('--steps needs --refine asd|sds|csd');
   }
-  if (values.decoder !== undefined && values.triplane === undefined) {
-    throw new UsageError('--decoder needs --triplane');
-  }
   return {
     command: 'generate',
     prompt,
@@ -121,8 +120,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     grid,
     refine,
     json: values.json ?? false,
+    lenient: values.lenient ?? false,
     pack: values.pack ?? null,
     triplane: values.triplane ?? null,
-    decoder: values.decoder ?? null,
   };
 }

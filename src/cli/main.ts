@@ -1,19 +1,20 @@
 /**
- * `scaledreamer` for Node: prompt -> triplane -> mesh -> .glb with the CPU kernels (bin/scaledreamer.js runs
- * {@link main} from dist/cli.js). Until the trainer exports the generator into the pack, `generate` meshes a saved
- * triplane given with --triplane; without one it says what is missing. Every expected failure is one line on
- * stderr and a non-zero exit code, never a stack trace.
+ * `scaledreamer` for Node: prompt -> text encoder -> generator -> triplane -> mesh -> .glb, with onnxruntime-node and
+ * the CPU kernels on a model pack (bin/scaledreamer.js runs {@link main} from dist/cli.js). Every expected failure is
+ * one line on stderr and a non-zero exit code, never a stack trace.
  */
 import { constants, existsSync } from 'node:fs';
 import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CpuTriplaneField } from '../kernels/triplane-cpu.js';
 import { writeGlb } from '../mesh/glb.js';
-import { positionBounds } from '../mesh/indexed-mesh.js';
-import { meshTriplane } from '../mesh/triplane-mesh.js';
-import { DecoderFileError, loadDecoder, type LoadedDecoder } from './decoder-file.js';
+import { positionBounds, type IndexedMesh } from '../mesh/indexed-mesh.js';
+import type { MarchingCubesStats } from '../mesh/marching-cubes.js';
+import type { ModelPack } from '../pack/model-pack.js';
+import { PackError } from '../pack/pack-error.js';
+import { PromptTooLongError, UnknownWordsError } from '../text/word-tokenizer.js';
 import { parseCliArgs, UsageError, USAGE, type GenerateArgs } from './args.js';
+import { loadPackFromDisk, meshPlanes, NodeGenerator } from './node-generator.js';
 
 /** A failure the user can act on: exit code 1, the message printed without a stack trace. */
 export class CliError extends Error {
@@ -44,19 +45,8 @@ async function readBytes(path: string, what: string): Promise<Uint8Array> {
   }
 }
 
-async function readDecoder(jsonPath: string): Promise<LoadedDecoder> {
-  const text = new TextDecoder().decode(await readBytes(jsonPath, 'decoder'));
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new CliError(`${jsonPath} is not valid JSON: ${(error as Error).message}`);
-  }
-  return loadDecoder(json, await readBytes(join(dirname(jsonPath), 'decoder.bin'), 'decoder weights'));
-}
-
 /** A raw float32 [3, C, R, R] triplane; R is inferred from the size. */
-async function readTriplane(path: string, channels: number): Promise<{ planes: Float32Array; resolution: number }> {
+async function readTriplane(path: string, channels: number): Promise<Float32Array> {
   const bytes = await readBytes(path, 'triplane');
   const floats = bytes.length / 4;
   const resolution = Math.round(Math.sqrt(floats / (3 * channels)));
@@ -70,7 +60,7 @@ async function readTriplane(path: string, channels: number): Promise<{ planes: F
     if (!Number.isFinite(value)) throw new CliError(`${path}: triplane value ${i} is ${value}; values must be finite`);
     planes[i] = value;
   }
-  return { planes, resolution };
+  return planes;
 }
 
 /** Fails early, before any work, if the output cannot be written. */
@@ -86,59 +76,68 @@ async function checkWritable(output: string): Promise<void> {
   }
 }
 
+/** What `generate` made, before it is written. */
+interface Made {
+  readonly mesh: IndexedMesh;
+  readonly stats: MarchingCubesStats;
+  readonly unknownWords: readonly string[];
+  readonly timings: Record<string, number>;
+}
+
+async function make(args: GenerateArgs, pack: ModelPack): Promise<Made> {
+  const decoder = pack.generator!.decoder;
+  if (args.triplane) {
+    const readStart = performance.now();
+    const planes = await readTriplane(args.triplane, decoder.shape.channels);
+    const readMs = performance.now() - readStart;
+    const { mesh, stats, timings } = meshPlanes(decoder, planes, args.grid);
+    return { mesh, stats, unknownWords: [], timings: { read_triplane_ms: readMs, ...timings } };
+  }
+  const sessionStart = performance.now();
+  const generator = await NodeGenerator.create(pack);
+  const sessionMs = performance.now() - sessionStart;
+  try {
+    const made = await generator.generate(args.prompt, args.grid, args.lenient ? 'lenient' : 'strict');
+    return { ...made, timings: { sessions_ms: sessionMs, ...made.timings } };
+  } finally {
+    await generator.release();
+  }
+}
+
 async function generate(args: GenerateArgs, io: CliIo): Promise<void> {
   const start = performance.now();
   await checkWritable(args.output);
   if (args.refine) {
-    throw new CliError(`--refine ${args.refine.method} is not available yet: in-browser/Node refinement comes with ` +
-      'the generator (issue 6)');
+    throw new CliError(`--refine ${args.refine.method} is not available yet (issue 6)`);
   }
-  const pack = args.pack ?? defaultPackDir();
-  if (!args.triplane) {
-    const manifest = join(pack, 'manifest.json');
-    const files = JSON.parse(new TextDecoder().decode(await readBytes(manifest, 'pack manifest'))) as {
-      files?: Record<string, unknown>;
-    };
-    if (!files.files?.['generator.onnx']) {
-      throw new CliError(`the model pack ${pack} has no generator.onnx yet (python3 -m training.distill.export ` +
-        'writes it); pass --triplane FILE to mesh a saved triplane');
-    }
-    throw new CliError('prompt -> triplane with generator.onnx is not wired up yet (issue 6); use --triplane FILE');
-  }
-  const loadStart = performance.now();
-  const decoder = await readDecoder(args.decoder ?? join(pack, 'decoder.json'));
-  const { planes, resolution } = await readTriplane(args.triplane, decoder.channels);
-  const field = new CpuTriplaneField({ channels: decoder.channels, resolution, hidden: decoder.hidden }, planes,
-    decoder.weights);
-  const loadMs = performance.now() - loadStart;
+  const packStart = performance.now();
+  const pack = await loadPackFromDisk(args.pack ?? defaultPackDir());
+  const packMs = performance.now() - packStart;
+  const { mesh, stats, unknownWords, timings } = await make(args, pack);
 
-  const { mesh, stats, decodeMs, marchingCubesMs } = meshTriplane(field, { resolution: args.grid });
   const writeStart = performance.now();
   try {
     await writeFile(args.output, writeGlb(mesh, { name: args.prompt.slice(0, 64) }));
   } catch (error) {
     throw new CliError(`cannot write ${args.output}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  const writeMs = performance.now() - writeStart;
-  const timings = {
-    load_ms: loadMs,
-    decode_ms: decodeMs,
-    marching_cubes_ms: marchingCubesMs,
-    write_ms: writeMs,
-    total_ms: performance.now() - start,
-  };
+  const allTimings = { load_pack_ms: packMs, ...timings, write_ms: performance.now() - writeStart };
   const summary = {
     output: args.output,
     prompt: args.prompt,
     seed: args.seed,
     grid: args.grid,
+    pack: pack.name,
     vertices: mesh.positions.length / 3,
     faces: mesh.indices.length / 3,
     bounds: positionBounds(mesh.positions),
     evaluated_points: stats.evaluatedPoints,
-    unknown_words: [] as string[],
-    timings: Object.fromEntries(Object.entries(timings).map(([key, ms]) => [key, Math.round(ms * 10) / 10])),
+    unknown_words: unknownWords,
+    timings: roundTimings({ ...allTimings, total_ms: performance.now() - start }),
   };
+  if (unknownWords.length && !args.json) {
+    io.stderr(`scaledreamer: warning: unknown words became <unk>: ${unknownWords.join(', ')}\n`);
+  }
   if (args.json) {
     io.stdout(`${JSON.stringify(summary)}\n`);
     return;
@@ -146,6 +145,10 @@ async function generate(args: GenerateArgs, io: CliIo): Promise<void> {
   io.stdout(`wrote ${args.output}: ${summary.vertices} vertices, ${summary.faces} faces\n`);
   const timingLine = Object.entries(summary.timings).map(([key, ms]) => `${key.replace(/_ms$/, '')} ${ms} ms`);
   io.stdout(`${timingLine.join(', ')}\n`);
+}
+
+function roundTimings(timings: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(timings).map(([key, ms]) => [key, Math.round(ms * 10) / 10]));
 }
 
 /**
@@ -165,12 +168,30 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr(`scaledreamer: ${error.message}\n${USAGE}\n`);
       return EXIT_USAGE;
     }
-    if (error instanceof CliError || error instanceof DecoderFileError || error instanceof RangeError) {
+    if (error instanceof UnknownWordsError) {
+      io.stderr(`scaledreamer: ${error.message} (--lenient maps them to <unk>)\n`);
+      return EXIT_FAILURE;
+    }
+    if (isExpected(error)) {
       io.stderr(`scaledreamer: ${error.message}\n`);
       return EXIT_FAILURE;
     }
-    throw error;
+    // A bug or an environment problem: still one line; SCALEDREAMER_DEBUG=1 prints the stack.
+    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const stack = process.env.SCALEDREAMER_DEBUG && error instanceof Error ? `\n${error.stack}` : '';
+    io.stderr(`scaledreamer: unexpected error: ${detail} (SCALEDREAMER_DEBUG=1 shows the stack)${stack}\n`);
+    return EXIT_FAILURE;
   }
+}
+
+/** Failures with a message meant for the user. */
+function isExpected(error: unknown): error is Error {
+  return (
+    error instanceof CliError ||
+    error instanceof PackError ||
+    error instanceof PromptTooLongError ||
+    error instanceof RangeError
+  );
 }
 
 /** Entry point of bin/scaledreamer.js. */

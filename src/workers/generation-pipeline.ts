@@ -47,8 +47,46 @@ export class GenerationPipeline {
    *   holds NaN or Inf, or `gridSize` is outside marching cubes' range (the plugin checks it before sending).
    */
   async run(request: GenerationRequest, onStage: (stage: WorkerStage) => void = () => {}): Promise<GeneratedMeshData> {
+    const { gridSize } = request;
+    const start = performance.now();
+    const { planes, encodeMs, generateMs } = await this.triplane(request.inputIds, onStage);
+
+    // 3. Mesh on the CPU kernels.
+    onStage('meshing');
+    const { decoder } = this._sessions;
+    const field = new CpuTriplaneField(decoder.shape, planes, decoder.weights);
+    const meshed = meshTriplane(field, { resolution: gridSize });
+
+    // 4. Babylon space.
+    const convertStart = performance.now();
+    const arrays = toBabylonSpace(meshed.mesh);
+    const end = performance.now();
+    return {
+      ...arrays,
+      evaluatedPoints: meshed.stats.evaluatedPoints,
+      timings: {
+        encodeMs,
+        generateMs,
+        decodeMs: meshed.decodeMs,
+        marchingCubesMs: meshed.marchingCubesMs,
+        convertMs: end - convertStart,
+        totalMs: end - start,
+      },
+    };
+  }
+
+  /**
+   * Steps 1 and 2 alone, prompt ids -> triplane `[3, C, R, R]`: shared by {@link run} and the Node CLI
+   * (src/cli/node-generator.ts), which meshes in asset space.
+   * @param onStage called with `'encoding'`, then `'generating'`.
+   * @throws {RangeError} if `inputIds` is empty, a model lacks its output or gives the wrong size, or the triplane
+   *   holds NaN or Inf.
+   */
+  async triplane(
+    inputIds: BigInt64Array<ArrayBuffer>,
+    onStage: (stage: WorkerStage) => void = () => {},
+  ): Promise<{ readonly planes: Float32Array; readonly encodeMs: number; readonly generateMs: number }> {
     const { textEncoder, generator, decoder } = this._sessions;
-    const { inputIds, gridSize } = request;
     if (inputIds.length === 0) throw new RangeError('inputIds must hold at least one id');
     const start = performance.now();
 
@@ -82,29 +120,7 @@ export class GenerationPipeline {
     for (let i = 0; i < planes.length; i++) {
       if (!Number.isFinite(planes[i]!)) throw new RangeError(`generator.onnx's triplane value ${i} is ${planes[i]}`);
     }
-    const generatedAt = performance.now();
-
-    // 3. Mesh on the CPU kernels.
-    onStage('meshing');
-    const field = new CpuTriplaneField(decoder.shape, planes, decoder.weights);
-    const meshed = meshTriplane(field, { resolution: gridSize });
-
-    // 4. Babylon space.
-    const convertStart = performance.now();
-    const arrays = toBabylonSpace(meshed.mesh);
-    const end = performance.now();
-    return {
-      ...arrays,
-      evaluatedPoints: meshed.stats.evaluatedPoints,
-      timings: {
-        encodeMs: encodedAt - start,
-        generateMs: generatedAt - encodedAt,
-        decodeMs: meshed.decodeMs,
-        marchingCubesMs: meshed.marchingCubesMs,
-        convertMs: end - convertStart,
-        totalMs: end - start,
-      },
-    };
+    return { planes, encodeMs: encodedAt - start, generateMs: performance.now() - encodedAt };
   }
 }
 
