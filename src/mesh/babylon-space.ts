@@ -21,7 +21,10 @@ export interface BabylonMeshArrays {
   readonly positions: Float32Array<ArrayBuffer>;
   /** `[V, 3]`, unit length. */
   readonly normals: Float32Array<ArrayBuffer>;
-  /** `[V, 4]` RGBA in [0, 1], alpha 1; white where the mesh had no colours. */
+  /**
+   * `[V, 4]` RGBA in [0, 1], alpha 1; white where the mesh had no colours. sRGB-encoded, as StandardMaterial shows
+   * vertex colours (Babylon's glTF exporter converts them to linear for StandardMaterial meshes).
+   */
   readonly colors: Float32Array<ArrayBuffer>;
   /** `[F, 3]`, clockwise seen from outside. */
   readonly indices: Uint32Array<ArrayBuffer>;

@@ -2,7 +2,8 @@
  * Writes an {@link IndexedMesh} as binary glTF 2.0 (.glb): one node, one mesh, one triangle primitive with POSITION,
  * NORMAL, COLOR_0 (if the mesh has colours) and indices, and a matte material whose base colour the vertex colours
  * multiply. Asset space is already glTF's (right-handed, +Y up, front facing +Z), so positions are written as they
- * are.
+ * are. Colours are sRGB-encoded in a mesh (the trainer's pixels) and linear in glTF (COLOR_0 multiplies the
+ * linear base colour), so they are decoded with the sRGB transfer function on the way out.
  */
 import type { IndexedMesh } from './indexed-mesh.js';
 import { positionBounds } from './indexed-mesh.js';
@@ -31,6 +32,15 @@ const TRIANGLES = 4;
 const MAX_SHORT_INDEXED_VERTICES = 65535;
 
 const align4 = (n: number): number => (n + 3) & ~3;
+
+/**
+ * The sRGB electro-optical transfer function (IEC 61966-2-1): an sRGB-encoded value in [0, 1] -> linear light, as
+ * glTF 2.0 asks of vertex colours. Exact (the piecewise curve), where Babylon's `toLinearSpace` defaults to the
+ * power 2.2.
+ */
+export function srgbToLinear(value: number): number {
+  return value <= 0.04045 ? value / 12.92 : ((value + 0.055) / 1.055) ** 2.4;
+}
 
 /**
  * Checks that the mesh's arrays agree with each other.
@@ -93,9 +103,9 @@ export function writeGlb(mesh: IndexedMesh, options: GlbOptions = {}): Uint8Arra
   new Float32Array(bin.buffer, views[positionView]!.byteOffset, 3 * vertices).set(mesh.positions);
   new Float32Array(bin.buffer, views[normalView]!.byteOffset, 3 * vertices).set(mesh.normals);
   if (mesh.colors) {
-    // glTF colours are in [0, 1]; anything outside is clamped rather than rejected.
+    // glTF colours are linear, in [0, 1]; anything outside is clamped rather than rejected.
     const colors = new Float32Array(bin.buffer, views[colorView]!.byteOffset, 3 * vertices);
-    for (let i = 0; i < colors.length; i++) colors[i] = Math.min(1, Math.max(0, mesh.colors[i]!));
+    for (let i = 0; i < colors.length; i++) colors[i] = srgbToLinear(Math.min(1, Math.max(0, mesh.colors[i]!)));
   }
 
   const bounds = positionBounds(mesh.positions);

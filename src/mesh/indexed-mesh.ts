@@ -4,7 +4,10 @@ export interface IndexedMesh {
   readonly positions: Float32Array<ArrayBuffer>;
   /** `[V, 3]`, unit length. */
   readonly normals: Float32Array<ArrayBuffer>;
-  /** `[V, 3]` linear RGB in [0, 1], or null when the mesh has no vertex colours. */
+  /**
+   * `[V, 3]` sRGB-encoded RGB in [0, 1] (display values, as the trainer's pixels and the decoder's albedo are), or
+   * null when the mesh has no vertex colours. Writers that need linear colours (glTF) convert.
+   */
   readonly colors: Float32Array<ArrayBuffer> | null;
   /** `[F, 3]`, counter-clockwise seen from outside (normals point out of the solid). */
   readonly indices: Uint32Array<ArrayBuffer>;

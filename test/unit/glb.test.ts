@@ -1,6 +1,6 @@
 import { validateBytes, type ValidationReport } from 'gltf-validator';
 import { describe, expect, test } from 'vitest';
-import { writeGlb } from '../../src/mesh/glb.js';
+import { srgbToLinear, writeGlb } from '../../src/mesh/glb.js';
 import type { IndexedMesh } from '../../src/mesh/indexed-mesh.js';
 import { marchingCubes } from '../../src/mesh/marching-cubes.js';
 
@@ -59,7 +59,7 @@ describe('writeGlb', () => {
     expect(report.issues.numWarnings, describeIssues(report)).toBe(0);
   });
 
-  test('round trip: attributes and indices read back unchanged; colours clamped to [0, 1]', () => {
+  test('round trip: attributes and indices read back unchanged; colours clamped to [0, 1] and made linear', () => {
     const mesh = sphereMesh(20);
     const { json, accessor } = readGlb(writeGlb(mesh, { name: 'ball' }));
     expect(json.nodes[0]!.name).toBe('ball');
@@ -70,7 +70,18 @@ describe('writeGlb', () => {
     expect(Array.from(accessor(primitive.indices))).toEqual(Array.from(mesh.indices));
     const colors = accessor(attributes.COLOR_0!);
     expect(Math.max(...colors)).toBe(1);
-    expect(colors[1]).toBeCloseTo(0.4, 6);
+    expect(colors[1]).toBeCloseTo(0.1329, 4); // sRGB 0.4 is linear 0.1329
+    for (let i = 0; i < colors.length; i++) {
+      expect(colors[i]).toBeCloseTo(srgbToLinear(Math.min(1, Math.max(0, mesh.colors![i]!))), 6);
+    }
+  });
+
+  test('srgbToLinear is the IEC 61966-2-1 curve: continuous at its knee, 0 -> 0, 1 -> 1, mid-grey 0.5 -> 0.214', () => {
+    expect(srgbToLinear(0)).toBe(0);
+    expect(srgbToLinear(1)).toBeCloseTo(1, 12);
+    expect(srgbToLinear(0.5)).toBeCloseTo(0.21404, 5);
+    expect(srgbToLinear(0.04045)).toBeCloseTo(srgbToLinear(0.0404500001), 8);
+    expect(srgbToLinear(0.04045)).toBeCloseTo(0.0031308, 7);
   });
 
   test('more than 65535 vertices switch the indices to 32 bits, and still validate', async () => {
