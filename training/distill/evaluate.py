@@ -1,4 +1,8 @@
-"""Evaluate generators: python3 -m training.distill.evaluate --run NAME [--prompts FILE ...]
+"""Evaluate generators: python3 -m training.distill.evaluate (--pack DIR | --run NAME) [--out FILE] [--markdown]
+
+--pack (npm run eval:generator: models/default -> docs/results/generator.json) measures a model pack's generator
+exactly as shipped (its ONNX graphs run by onnxruntime-node, its decoder.bin); --run measures a training run's
+checkpoint in ~/.cache/scaledreamer/distill/NAME with the prior it was trained against.
 
 For each prompt set: render 4 views per prompt (docs: training/world/views.py) and score them with the evaluator
 (CLIP similarity, R@1 among the set, attribute accuracy), and compare the decoded field with the ground truth
@@ -8,6 +12,7 @@ import argparse
 import json
 import statistics
 from pathlib import Path
+from typing import Callable, List, Optional
 
 import torch
 
@@ -18,6 +23,7 @@ from ..world.metrics3d import compare, field_grids, spec_grids
 from ..world.prompts import read_lines
 from ..world.views import EVAL_AZIMUTHS, eval_cameras
 from .generator import TriplaneGenerator
+from .pack_generator import PackGenerator, load_decoder
 from .prior_bundle import load_prior
 from .renderer import render_triplanes
 from .triplane import TriplaneDecoder
@@ -37,15 +43,17 @@ def load_run(run: str, prior):
 
 
 @torch.no_grad()
-def evaluate_set(gen, dec, prior, evaluator, prompts, grid: int = 64, batch: int = 8) -> dict:
+def evaluate_set(planes_for: Callable[[List[str]], torch.Tensor], dec, evaluator, prompts, grid: int = 64,
+                 batch: int = 50) -> dict:
     views = len(EVAL_AZIMUTHS)
     images, metrics = [], []
     for i in range(0, len(prompts), batch):
         chunk = prompts[i:i + batch]
-        planes = gen(prior.encode(chunk))
-        cams = eval_cameras(len(chunk))
-        images.append(render_triplanes(dec, planes.repeat_interleave(views, 0), cams, 64,
-                                       torch.ones(len(cams), 3)).images)
+        planes = planes_for(chunk)
+        for j in range(0, len(chunk), 8):
+            cams = eval_cameras(len(chunk[j:j + 8]))
+            images.append(render_triplanes(dec, planes[j:j + 8].repeat_interleave(views, 0), cams, 64,
+                                           torch.ones(len(cams), 3)).images)
         for k, prompt in enumerate(chunk):
             p = planes[k:k + 1]
             sdf = lambda x: dec(p, x[None])[0][0]
@@ -57,21 +65,40 @@ def evaluate_set(gen, dec, prior, evaluator, prompts, grid: int = 64, batch: int
             "iou": mean("iou"), "chamfer": mean("chamfer"), "colour_err": mean("colour_err"), "prompts": len(prompts)}
 
 
+def run_generator(run: str, prior_path: Optional[Path]):
+    prior = load_prior(prior_path)
+    gen, dec, step = load_run(run, prior)
+    planes_for = lambda prompts: torch.cat([gen(prior.encode(prompts[i:i + 8])) for i in range(0, len(prompts), 8)])
+    return planes_for, dec, {"run": run, "step": step}
+
+
+def pack_generator(pack: Path):
+    gen = PackGenerator(pack)
+    return gen, load_decoder(pack), {"pack": str(pack.resolve().relative_to(ROOT)) if pack.resolve().is_relative_to(ROOT)
+                                     else str(pack), "generator": gen.manifest.get("generator"),
+                                     "prior_version": gen.manifest["prior"]["version"]}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--run", required=True)
-    ap.add_argument("--prior", type=Path, default=None)
+    source = ap.add_mutually_exclusive_group(required=True)
+    source.add_argument("--pack", type=Path, help="a model pack directory, e.g. models/default")
+    source.add_argument("--run", help="a training run in ~/.cache/scaledreamer/distill")
+    ap.add_argument("--prior", type=Path, default=None, help="with --run: the prior bundle it was trained against")
     ap.add_argument("--limit", type=int, default=None, help="first N prompts of each set (quick checks)")
+    ap.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     ap.add_argument("--markdown", action="store_true")
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
-    prior = load_prior(args.prior)
-    gen, dec, step = load_run(args.run, prior)
+    planes_for, dec, about = pack_generator(args.pack) if args.pack else run_generator(args.run, args.prior)
     evaluator = Evaluator.load()
-    result = {"run": args.run, "step": step, "sets": {}}
+    result = {**about, "evaluator": evaluator.version, "sets": {}}
     for name, path in DEFAULT_SETS.items():
         prompts = read_lines(path)[:args.limit]
-        result["sets"][name] = evaluate_set(gen, dec, prior, evaluator, prompts)
+        result["sets"][name] = {"file": str(path.relative_to(ROOT)),
+                                **evaluate_set(planes_for, dec, evaluator, prompts)}
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     if args.markdown:
         print("\n| set | CLIP sim | R@1 | attr acc | IoU | Chamfer | colour err |\n|---|---|---|---|---|---|---|")

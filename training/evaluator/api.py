@@ -1,4 +1,5 @@
 """The evaluator as a tool: Evaluator.load().score(images, prompts, views_per_prompt)."""
+import hashlib
 from pathlib import Path
 from typing import Dict, List
 
@@ -11,18 +12,19 @@ WEIGHTS = Path(__file__).with_name("weights.pt")
 
 
 class Evaluator:
-    def __init__(self, net: EvaluatorNet):
+    def __init__(self, net: EvaluatorNet, version: str = "untracked"):
         self.net = net.eval()
+        self.version = version  # the first 12 hex digits of the weights file's sha256, recorded with every result
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> "Evaluator":
         if not Path(path).exists():
             raise FileNotFoundError(f"evaluator weights not found at {path}: run python3 -m training.evaluator.train")
         blob = torch.load(path)
-        cfg = blob["config"]
+        cfg = {"stem_stride": 2, **blob["config"]}  # weights saved before stem_stride existed had a strided stem
         net = EvaluatorNet(EvaluatorConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in cfg.items()}))
         net.load_state_dict({k: v.float() for k, v in blob["weights"].items()})
-        return cls(net)
+        return cls(net, hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12])
 
     def score(self, images: torch.Tensor, prompts: List[str], views_per_prompt: int = 4) -> Dict[str, float]:
         return score(self.net, images.float(), prompts, views_per_prompt)

@@ -15,6 +15,7 @@ class EvaluatorConfig:
     # The stem keeps the full 64x64 resolution: material patterns (wood grain, metal bands) have 5-7 px periods and
     # part colours cover a few pixels, which a strided first layer blurred away (material accuracy was 0.63).
     channels: tuple = (32, 48, 96, 144, 192)
+    stem_stride: int = 1  # 2 in the first evaluators (channels of 4 levels); the tower always ends at 4x4
     text_width: int = 128
     text_layers: int = 2
     embed_dim: int = 256
@@ -33,7 +34,9 @@ class ImageTower(nn.Module):
     def __init__(self, cfg: EvaluatorConfig):
         super().__init__()
         c = cfg.channels
-        self.stem = nn.Sequential(nn.Conv2d(3, c[0], 3, padding=1), nn.GroupNorm(8, c[0]), nn.SiLU())
+        kernel = 4 if cfg.stem_stride == 2 else 3
+        self.stem = nn.Sequential(nn.Conv2d(3, c[0], kernel, stride=cfg.stem_stride, padding=1),
+                                  nn.GroupNorm(8, c[0]), nn.SiLU())
         self.blocks = nn.Sequential(*[_block(a, b) for a, b in zip(c[:-1], c[1:])])
         self.features = nn.Sequential(nn.Flatten(), nn.Linear(c[-1] * 16, 512), nn.SiLU())
 
