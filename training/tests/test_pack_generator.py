@@ -1,0 +1,38 @@
+"""The evaluator's view of a shipped pack: decoder.bin read back, and the ONNX generator run by onnxruntime-node."""
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+
+from training.distill.export import write_decoder
+from training.distill.pack_generator import PackGenerator, load_decoder
+from training.distill.renderer import RenderConfig
+from training.distill.triplane import TriplaneDecoder
+
+ROOT = Path(__file__).resolve().parents[2]
+PACK = ROOT / "models" / "default"
+
+
+def test_decoder_bin_round_trip(tmp_path):
+    torch.manual_seed(0)
+    decoder = TriplaneDecoder()
+    for p in decoder.parameters():
+        torch.nn.init.normal_(p, std=0.3)
+    write_decoder(decoder, RenderConfig(), tmp_path)
+    loaded = load_decoder(tmp_path)
+    planes, points = torch.randn(2, 3, 16, 8, 8), torch.rand(2, 100, 3) * 2 - 1
+    with torch.no_grad():
+        for a, b in zip(decoder(planes, points), loaded(planes, points)):
+            assert torch.equal(a, b)
+
+
+@pytest.mark.skipif(shutil.which("node") is None or not (ROOT / "node_modules" / "onnxruntime-node").exists(),
+                    reason="needs node and npm ci (onnxruntime-node)")
+def test_pack_generator_matches_the_golden_triplane():
+    golden = json.loads((PACK / "golden" / "generator.json").read_text())
+    planes = PackGenerator(PACK)([golden["prompt"]])
+    assert list(planes.shape) == golden["triplane_shape"]
+    values = planes.flatten()[torch.tensor(golden["indices"])]
+    assert torch.allclose(values, torch.tensor(golden["values"]), atol=1e-3)
