@@ -4,9 +4,10 @@
  * gradient and optional vertex colours.
  *
  * {@link marchingCubes} evaluates an SDF coarse-to-fine: first at the corners of blocks of cells, then only inside
- * the blocks that may hold the surface (mixed signs at the corners, or every corner close enough to the iso-level
- * for a surface to pass through the block under a Lipschitz bound), and last at the grid neighbours that the
- * normals' central differences need. {@link marchingCubesGrid} takes values already on a grid.
+ * the blocks that may hold the surface (mixed signs at the corners, or corners close enough to the iso-level for a
+ * surface to pass through the block under a Lipschitz bound), then in the blocks that the surface enters through a
+ * face of an evaluated block (flood fill), and last at the grid neighbours that the normals' central differences
+ * need. {@link marchingCubesGrid} takes values already on a grid.
  */
 import { GrowableFloat32, GrowableUint32 } from './growable.js';
 import { ASSET_BOUNDS, type Bounds, type IndexedMesh } from './indexed-mesh.js';
@@ -27,10 +28,12 @@ export const MAX_GRID_RESOLUTION = 256;
 /** Cells per block side in the coarse pass. */
 export const DEFAULT_COARSE_BLOCK = 4;
 /**
- * Assumed bound on |grad sdf| when deciding that a block cannot hold the surface. 1 for an exact SDF; learned SDFs
- * are only roughly distances, so the default leaves a factor of 2.
+ * Assumed bound on |grad sdf| when deciding that a block whose corners agree in sign cannot hold the surface: 1, as
+ * for an exact SDF. Learned SDFs are only roughly distances (the default pack's reach |grad| ~5), but the flood fill
+ * from mixed-sign blocks finds every surface component that crosses one, so the bound only matters for components
+ * that no block corner separates; on the default pack's fields the mesh equals the full grid's even as L -> 0.
  */
-export const DEFAULT_LIPSCHITZ = 2;
+export const DEFAULT_LIPSCHITZ = 1;
 /** Most points per evaluator call. */
 export const EVALUATION_BATCH = 4096;
 
@@ -44,7 +47,7 @@ export interface MarchingCubesOptions {
   isoLevel?: number;
   /** Cells per block side in the coarse pass, integer in [1, resolution - 1]; 0 evaluates every point. Default 4. */
   coarseBlock?: number;
-  /** Bound on |grad sdf| used to skip blocks, > 0. Default 2. */
+  /** Bound on |grad sdf| used to skip blocks whose corners agree in sign, > 0. Default 1. */
   lipschitz?: number;
   /** Vertex colours, evaluated once per vertex; none if omitted. */
   color?: ColorEvaluator;
@@ -165,15 +168,17 @@ export function marchingCubes(sdf: FieldEvaluator, options: MarchingCubesOptions
   }
   evaluator.flush();
 
-  // 2. Blocks that may hold the surface: mixed signs, or |v| <= L * diagonal at every corner (if the surface crossed
-  //    the block at s, then |v(c)| <= L |c - s| <= L * diagonal for every corner c).
+  // 2. Blocks that may hold the surface: mixed signs at the corners, or a surface that the corners cannot rule out.
+  //    If the surface crossed the block at s, then |v(c)| <= L |c - s| for every corner c, so every corner has
+  //    |v| <= L * diagonal and the corner nearest to s has |v| <= L * diagonal / 2.
   const active = new Uint8Array(nb * nb * nb);
-  let activeBlocks = 0;
+  const queue: number[] = [];
   for (let bz = 0; bz < nb; bz++) {
     for (let by = 0; by < nb; by++) {
       for (let bx = 0; bx < nb; bx++) {
         let below = 0;
         let farthest = 0;
+        let nearest = Infinity;
         const diagonal = Math.hypot(
           (coarse(bx + 1) - coarse(bx)) * grid.spacing[0],
           (coarse(by + 1) - coarse(by)) * grid.spacing[1],
@@ -184,33 +189,78 @@ export function marchingCubes(sdf: FieldEvaluator, options: MarchingCubesOptions
           const v = values[i]! - isoLevel;
           if (v < 0) below++;
           farthest = Math.max(farthest, Math.abs(v));
+          nearest = Math.min(nearest, Math.abs(v));
         }
-        if ((below > 0 && below < 8) || farthest <= lipschitz * diagonal) {
-          active[bx + nb * (by + nb * bz)] = 1;
-          activeBlocks++;
+        if ((below > 0 && below < 8) || (farthest <= lipschitz * diagonal && nearest <= lipschitz * diagonal / 2)) {
+          const block = bx + nb * (by + nb * bz);
+          active[block] = 1;
+          queue.push(block);
         }
       }
     }
   }
 
-  // 3. Every point of the active blocks.
-  for (let bz = 0; bz < nb; bz++) {
-    for (let by = 0; by < nb; by++) {
-      for (let bx = 0; bx < nb; bx++) {
-        if (!active[bx + nb * (by + nb * bz)]) continue;
-        for (let z = coarse(bz); z <= coarse(bz + 1); z++) {
-          for (let y = coarse(by); y <= coarse(by + 1); y++) {
-            for (let x = coarse(bx), i = x + n * (y + n * z); x <= coarse(bx + 1); x++, i++) {
-              if (state[i]) continue;
-              state[i] = 1;
-              evaluator.add(i);
-            }
-          }
+  // 3. Every point of the active blocks, then flood fill: a block next to an evaluated one whose shared face has
+  //    mixed signs holds part of the same surface (marching-cubes surfaces cross from cell to cell only through
+  //    faces with mixed signs), so it is evaluated too. Every surface component that reaches a block found in step
+  //    2 is therefore complete, whatever the field's Lipschitz constant; only components that no such block
+  //    reaches (smaller than a block, and missed by step 2's bound) can be lost.
+  const evaluateBlock = (block: number): void => {
+    const bx = block % nb;
+    const by = Math.floor(block / nb) % nb;
+    const bz = Math.floor(block / (nb * nb));
+    for (let z = coarse(bz); z <= coarse(bz + 1); z++) {
+      for (let y = coarse(by); y <= coarse(by + 1); y++) {
+        for (let x = coarse(bx), i = x + n * (y + n * z); x <= coarse(bx + 1); x++, i++) {
+          if (state[i]) continue;
+          state[i] = 1;
+          evaluator.add(i);
         }
       }
     }
+  };
+  /** Whether the face of `block` on `axis` at its low (0) or high (1) side has points on both sides of the iso-level. */
+  const faceIsMixed = (block: number, axis: number, side: number): boolean => {
+    const b = [block % nb, Math.floor(block / nb) % nb, Math.floor(block / (nb * nb))];
+    const lo = b.map((v) => coarse(v));
+    const hi = b.map((v) => coarse(v + 1));
+    lo[axis] = hi[axis] = side ? hi[axis]! : lo[axis]!;
+    let below = false;
+    let above = false;
+    for (let z = lo[2]!; z <= hi[2]!; z++) {
+      for (let y = lo[1]!; y <= hi[1]!; y++) {
+        for (let x = lo[0]!, i = x + n * (y + n * z); x <= hi[0]!; x++, i++) {
+          if (values[i]! < isoLevel) below = true;
+          else above = true;
+          if (below && above) return true;
+        }
+      }
+    }
+    return false;
+  };
+  const strides = [1, nb, nb * nb];
+  let activeBlocks = queue.length;
+  for (let start = 0; start < queue.length; ) {
+    const end = queue.length;
+    for (let q = start; q < end; q++) evaluateBlock(queue[q]!);
+    evaluator.flush();
+    for (let q = start; q < end; q++) {
+      const block = queue[q]!;
+      const at = [block % nb, Math.floor(block / nb) % nb, Math.floor(block / (nb * nb))];
+      for (let axis = 0; axis < 3; axis++) {
+        for (let side = 0; side < 2; side++) {
+          const neighbourAt = at[axis]! + (side ? 1 : -1);
+          if (neighbourAt < 0 || neighbourAt >= nb) continue;
+          const neighbour = block + (side ? 1 : -1) * strides[axis]!;
+          if (active[neighbour] || !faceIsMixed(block, axis, side)) continue;
+          active[neighbour] = 1;
+          activeBlocks++;
+          queue.push(neighbour);
+        }
+      }
+    }
+    start = end;
   }
-  evaluator.flush();
 
   // 4. The surface, then the grid neighbours of the crossed edges' end points, for the normals.
   const surface = extractSurface(values, grid, isoLevel, active, b);

@@ -97,6 +97,36 @@ describe('marching cubes', () => {
     expect(coarse.stats.activeBlocks).toBeLessThan(coarse.stats.blocks);
   });
 
+  test('the flood fill keeps coarse-to-fine exact where the Lipschitz bound is wrong (|grad| = 6, L = 1)', () => {
+    const steep: FieldEvaluator = (points, count, out) => {
+      torus(points, count, out);
+      for (let i = 0; i < count; i++) out[i] = 6 * out[i]! + 0.3 * Math.sin(9 * points[3 * i]!) * out[i]!;
+    };
+    const full = marchingCubes(steep, { resolution: 64, coarseBlock: 0 });
+    for (const lipschitz of [1, 1e-6]) {
+      const coarse = marchingCubes(steep, { resolution: 64, lipschitz });
+      expect(coarse.mesh.indices).toEqual(full.mesh.indices);
+      expect(coarse.mesh.positions).toEqual(full.mesh.positions);
+      expect(coarse.stats.evaluatedPoints).toBeLessThan(0.2 * 64 ** 3);
+    }
+  });
+
+  test('a surface component inside one block, whose corners all agree, is found by the Lipschitz bound', () => {
+    // A sphere of radius 0.04 (an exact SDF, so L = 1 holds) between the coarse corners of a 64^3 grid.
+    const bubble: FieldEvaluator = (points, count, out) => {
+      for (let i = 0; i < count; i++) {
+        out[i] = Math.hypot(points[3 * i]! - 0.21, points[3 * i + 1]! + 0.33, points[3 * i + 2]! - 0.05) - 0.04;
+      }
+    };
+    const full = marchingCubes(bubble, { resolution: 64, coarseBlock: 0 });
+    const coarse = marchingCubes(bubble, { resolution: 64 });
+    expect(full.mesh.indices.length).toBeGreaterThan(0);
+    expect(coarse.mesh.positions).toEqual(full.mesh.positions);
+    expect(coarse.stats.evaluatedPoints).toBeLessThan(0.05 * 64 ** 3);
+    // Without the bound (L -> 0) only mixed-sign blocks start the flood fill, and none reaches the bubble.
+    expect(marchingCubes(bubble, { resolution: 64, lipschitz: 1e-6 }).mesh.indices).toHaveLength(0);
+  });
+
   test('vertex colours from a callback and from a colour grid', () => {
     const red = (points: Float32Array, count: number, out: Float32Array): void => {
       for (let i = 0; i < count; i++) out.set([(points[3 * i]! + 1) / 2, 0, 1], 3 * i);
