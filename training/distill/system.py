@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..world.camera import Cameras, sample_cameras, view_prompt
@@ -19,7 +20,7 @@ from ..world.pool import random_backgrounds
 from .generator import TriplaneGenerator
 from .guidance import DEFAULTS, Guidance, GuidanceConfig, make_guidance
 from ..prior.model import DiffusionPrior
-from .renderer import RenderConfig, render_triplanes
+from .renderer import RenderConfig, Rendered, render_triplanes
 from .triplane import TriplaneDecoder
 
 
@@ -29,7 +30,8 @@ class SystemConfig:
     guidance: Optional[GuidanceConfig] = None  # None: the method's paper defaults
     prompts_per_step: int = 4
     views_per_prompt: int = 2
-    resolution: int = 64
+    resolution: int = 64                   # what the prior sees
+    render_resolution: Optional[int] = None  # rendered at this size and upsampled to `resolution`; None: the same
     render: RenderConfig = field(default_factory=RenderConfig)
     generator: TriplaneGenerator.Config = field(default_factory=TriplaneGenerator.Config)
     decoder: TriplaneDecoder.Config = field(default_factory=TriplaneDecoder.Config)
@@ -72,9 +74,15 @@ class DistillationSystem(nn.Module):
             text = self.prior.encode(prompts)
         return self.geometry(text)
 
-    def render(self, planes, cameras: Cameras, background, jitter=None):
-        return render_triplanes(self.decoder, planes, cameras, self.cfg.resolution, background, self.cfg.render,
-                                jitter)
+    def render(self, planes, cameras: Cameras, background, jitter=None) -> Rendered:
+        """Rendering costs the most on CPU (samples x pixels decoder queries); rendering at a quarter of the pixels
+        and upsampling bilinearly keeps the prior's input size while the gradient still reaches every sample."""
+        size = self.cfg.render_resolution or self.cfg.resolution
+        out = render_triplanes(self.decoder, planes, cameras, size, background, self.cfg.render, jitter)
+        if size == self.cfg.resolution:
+            return out
+        up = lambda x: F.interpolate(x, size=self.cfg.resolution, mode="bilinear", align_corners=False)
+        return Rendered(up(out.images), up(out.opacity), up(out.depth))
 
     def forward(self, prompts: List[str], progress: float, g: torch.Generator) -> dict:
         """One training step's loss (a forward, so DistributedDataParallel can wrap the whole system)."""

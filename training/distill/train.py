@@ -67,6 +67,7 @@ def train(args) -> dict:
     prior = load_prior(args.prior)
     cfg = SystemConfig(guidance_type=args.guidance, prompts_per_step=args.prompts_per_step,
                        views_per_prompt=args.views, resolution=args.resolution,
+                       render_resolution=args.render_resolution,
                        render=RenderConfig(samples=args.samples))
     if args.eta is not None:
         cfg.guidance = DEFAULTS["asd"].__class__(**{**asdict(DEFAULTS["asd"]), "eta": args.eta})
@@ -148,6 +149,8 @@ def parse_args(argv=None):
     ap.add_argument("--eta", type=float, default=None, help="ASD eta override (ablation)")
     ap.add_argument("--lr", type=float, default=1e-4)
     ap.add_argument("--resolution", type=int, default=64)
+    ap.add_argument("--render-resolution", type=int, default=None,
+                    help="render at this size and upsample to --resolution (4x cheaper at 32)")
     ap.add_argument("--samples", type=int, default=RenderConfig.samples, help="samples per ray")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--log-every", type=int, default=10)

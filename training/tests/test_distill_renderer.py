@@ -37,3 +37,18 @@ def test_gradients_reach_the_generator_through_the_renderer():
     out = render_triplanes(dec, planes, fixed_cameras([0.0, 90.0]), 16, torch.ones(2, 3), RenderConfig(samples=16))
     out.images.mean().backward()
     assert gen.tokens.grad.abs().sum() > 0 and dec.fc1.weight.grad.abs().sum() > 0
+
+
+def test_low_resolution_render_is_upsampled_for_the_prior_and_keeps_gradients():
+    from training.distill.system import DistillationSystem, SystemConfig
+    from training.tests.distill_fixtures import tiny_prior
+    prior = tiny_prior()
+    cfg = SystemConfig(prompts_per_step=1, views_per_prompt=2, resolution=64, render_resolution=16,
+                       render=RenderConfig(samples=8),
+                       generator=TriplaneGenerator.Config(blocks=1, width=32, grid=4, upsamplings=1))
+    system = DistillationSystem(cfg, prior)
+    torch.nn.init.normal_(system.decoder.out.weight, std=0.1)
+    out = system(["a red wooden barrel"], 0.5, torch.Generator().manual_seed(0))
+    assert out["images"].shape == (2, 3, 64, 64)
+    out["loss"].backward()
+    assert system.decoder.out.weight.grad.abs().sum() > 0  # the planes start at zero, so fc1's weights get none
