@@ -10,22 +10,27 @@ import { fileURLToPath } from 'node:url';
 
 export const RESULTS_PATH = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
 
-/** @param {readonly number[]} values */
+/**
+ * @param {readonly number[]} values
+ * @returns {number}
+ */
 export function median(values) {
   if (values.length === 0) throw new RangeError('median of no values');
   const sorted = [...values].sort((a, b) => a - b);
+  const at = (/** @type {number} */ i) => /** @type {number} */ (sorted[i]);
   const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return sorted.length % 2 ? at(mid) : (at(mid - 1) + at(mid)) / 2;
 }
 
 /**
  * @param {Record<string, unknown>} figures top-level keys to set
  * @param {Record<string, unknown>} [details] extra sections (configs, splits) to set as they are
+ * @param {string} [path] the results file (tests write elsewhere); default bench/results.json
  */
-export function mergeResults(figures, details = {}) {
-  const previous = existsSync(RESULTS_PATH) ? JSON.parse(readFileSync(RESULTS_PATH, 'utf8')) : {};
+export function mergeResults(figures, details = {}, path = RESULTS_PATH) {
+  const previous = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {};
   const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version };
   const merged = { ...previous, ...figures, ...details, machine, updated: new Date().toISOString() };
-  writeFileSync(RESULTS_PATH, `${JSON.stringify(merged, null, 2)}\n`);
+  writeFileSync(path, `${JSON.stringify(merged, null, 2)}\n`);
   return merged;
 }

@@ -106,25 +106,38 @@ export class NodeGenerator {
   }
 
   /**
-   * Prompt -> triplane -> mesh.
-   * @param grid marching-cubes grid points per axis.
+   * Prompt -> triplane `[3, C, R, R]`: the tokenizer, then the pipeline's text encoder and generator.
    * @throws {UnknownWordsError} (strict mode) or {@link PromptTooLongError} from the tokenizer.
-   * @throws {RangeError} if the generator's triplane holds NaN or Inf, or `grid` is out of range.
+   * @throws {RangeError} if the generator's triplane holds NaN or Inf.
    */
-  async generate(prompt: string, grid: number, unknownWords: UnknownWordsMode = 'strict'): Promise<NodeGeneration> {
+  async triplane(prompt: string, unknownWords: UnknownWordsMode = 'strict'): Promise<{
+    readonly planes: Float32Array;
+    readonly unknownWords: readonly string[];
+    readonly timings: Pick<NodeStageTimings, 'text_encode_ms' | 'generator_ms'>;
+  }> {
     if (this._released) throw new Error('this NodeGenerator was released');
     const start = performance.now();
     const encoded = this.pack.prior.tokenizer.encode(prompt, { mode: unknownWords });
     const ids = BigInt64Array.from(encoded.ids, BigInt);
     const tokenizeMs = performance.now() - start;
     const { planes, encodeMs, generateMs } = await this._pipeline.triplane(ids);
-    const { mesh, stats, timings } = meshPlanes(this.decoder, planes, grid);
     return {
-      mesh,
-      stats,
+      planes,
       unknownWords: encoded.unknownWords,
-      timings: { text_encode_ms: tokenizeMs + encodeMs, generator_ms: generateMs, ...timings },
+      timings: { text_encode_ms: tokenizeMs + encodeMs, generator_ms: generateMs },
     };
+  }
+
+  /**
+   * Prompt -> triplane -> mesh.
+   * @param grid marching-cubes grid points per axis.
+   * @throws {UnknownWordsError} (strict mode) or {@link PromptTooLongError} from the tokenizer.
+   * @throws {RangeError} if the generator's triplane holds NaN or Inf, or `grid` is out of range.
+   */
+  async generate(prompt: string, grid: number, unknownWords: UnknownWordsMode = 'strict'): Promise<NodeGeneration> {
+    const made = await this.triplane(prompt, unknownWords);
+    const { mesh, stats, timings } = meshPlanes(this.decoder, made.planes, grid);
+    return { mesh, stats, unknownWords: made.unknownWords, timings: { ...made.timings, ...timings } };
   }
 
   /** Releases the ONNX sessions and the pack's bytes. Idempotent. */

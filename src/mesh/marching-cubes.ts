@@ -314,8 +314,11 @@ export function marchingCubesGrid(values: Float32Array, options: GridMarchingOpt
   if (colors && colors.length !== 3 * count) {
     throw new RangeError(`colors must hold 3 * ${count} floats, got ${colors.length}`);
   }
-  const bad = values.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) throw new RangeError(`values[${bad}] is ${values[bad]}; every value must be finite`);
+  for (let i = 0; i < count; i++) {
+    // v - v is 0 for finite v and NaN for NaN and +-Infinity: one test instead of a call per value.
+    const v = values[i]!;
+    if (v - v !== 0) throw new RangeError(`values[${i}] is ${v}; every value must be finite`);
+  }
   const grid = makeGrid(nx, ny, nz, bounds);
   return finishMesh(extractSurface(values, grid, isoLevel, null, 1), values, grid, colors ?? null, color ?? null);
 }
@@ -443,17 +446,27 @@ function extractSurface(
     return id;
   };
 
+  // Which points are inside, one byte each, so that a cell's case is built from bytes; along a row of cells the
+  // right face's four bits become the next cell's left face, so each cell reads four points, not eight.
+  const below = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) below[i] = values[i]! < iso ? 1 : 0;
   for (let z = 0; z < nz - 1; z++) {
     zMiddle.fill(-1);
     const bz = Math.floor(z / block);
     for (let y = 0; y < ny - 1; y++) {
       const by = Math.floor(y / block);
+      // The four x-lines of this row of cells: corner bit c = dx | dy << 1 | dz << 2.
+      const l0 = nx * (y + ny * z);
+      const l2 = l0 + nx;
+      const l4 = l0 + layer;
+      const l6 = l2 + layer;
+      let left = below[l0]! | (below[l2]! << 2) | (below[l4]! << 4) | (below[l6]! << 6);
       for (let x = 0; x < nx - 1; x++) {
+        const right = below[l0 + x + 1]! | (below[l2 + x + 1]! << 2) | (below[l4 + x + 1]! << 4) | (below[l6 + x + 1]! << 6);
+        const inside = left | (right << 1);
+        left = right;
+        if (inside === 0 || inside === 255) continue;
         if (active && !active[Math.floor(x / block) + nbx * (by + nby * bz)]) continue;
-        let inside = 0;
-        for (let c = 0; c < 8; c++) {
-          if (values[x + (c & 1) + nx * (y + ((c >> 1) & 1) + ny * (z + (c >> 2)))]! < iso) inside |= 1 << c;
-        }
         const end = TRIANGLE_OFFSETS[inside + 1]!;
         for (let k = TRIANGLE_OFFSETS[inside]!; k < end; k += 3) {
           const a = vertex(TRIANGLE_EDGES[k]!, x, y, z);
