@@ -15,6 +15,7 @@ import {
   type FloatArray,
   type TriplaneShape,
 } from './triplane-layout.js';
+import { accumulateLayerGradient, affine, affineTransposed } from './dense-cpu.js';
 
 /** Where a point's gradients go; each array is accumulated into (+=), never overwritten. */
 export interface FieldGradientTargets {
@@ -38,6 +39,16 @@ const TAP_SIZE = 8;
 
 function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
+}
+
+function silu(x: number): number {
+  return x / (1 + Math.exp(-x));
+}
+
+/** d silu / dx = s (1 + x (1 - s)), s = sigmoid(x). */
+function siluDerivative(x: number): number {
+  const s = sigmoid(x);
+  return s * (1 + x * (1 - s));
 }
 
 /**
@@ -122,26 +133,11 @@ export class CpuTriplaneField {
     const z2 = h1 + H;
     const h2 = z2 + H;
     const out = h2 + H;
-    for (let i = 0; i < H; i++) {
-      let s = w[L.fc1Bias + i]!;
-      const row = L.fc1Weight + i * C;
-      for (let c = 0; c < C; c++) s += w[row + c]! * act[slot + c]!;
-      act[z1 + i] = s;
-      act[h1 + i] = s * sigmoid(s);
-    }
-    for (let i = 0; i < H; i++) {
-      let s = w[L.fc2Bias + i]!;
-      const row = L.fc2Weight + i * H;
-      for (let m = 0; m < H; m++) s += w[row + m]! * act[h1 + m]!;
-      act[z2 + i] = s;
-      act[h2 + i] = s * sigmoid(s);
-    }
-    for (let j = 0; j < DECODER_OUTPUTS; j++) {
-      let s = w[L.outBias + j]!;
-      const row = L.outWeight + j * H;
-      for (let m = 0; m < H; m++) s += w[row + m]! * act[h2 + m]!;
-      act[out + j] = s;
-    }
+    affine(w, L.fc1Weight, w, L.fc1Bias, act, slot, H, C, act, z1);
+    for (let i = 0; i < H; i++) act[h1 + i] = silu(act[z1 + i]!);
+    affine(w, L.fc2Weight, w, L.fc2Bias, act, h1, H, H, act, z2);
+    for (let i = 0; i < H; i++) act[h2 + i] = silu(act[z2 + i]!);
+    affine(w, L.outWeight, w, L.outBias, act, h2, DECODER_OUTPUTS, H, act, out);
 
     // 3. The sphere bias and the albedo.
     const sdfAt = out + DECODER_OUTPUTS;
@@ -193,49 +189,17 @@ export class CpuTriplaneField {
     dOut[3] = dAlbedo2 * a2 * (1 - a2);
 
     // Output layer: dW3 = dOut h2^T, dh2 = W3^T dOut, then through SiLU: silu'(z) = s (1 + z (1 - s)).
-    if (gw) {
-      for (let j = 0; j < DECODER_OUTPUTS; j++) {
-        const g = dOut[j]!;
-        gw[L.outBias + j] = gw[L.outBias + j]! + g;
-        const row = L.outWeight + j * H;
-        for (let m = 0; m < H; m++) gw[row + m] = gw[row + m]! + g * act[h2 + m]!;
-      }
-    }
-    for (let m = 0; m < H; m++) {
-      let s = 0;
-      for (let j = 0; j < DECODER_OUTPUTS; j++) s += w[L.outWeight + j * H + m]! * dOut[j]!;
-      const zv = act[z2 + m]!;
-      const sg = sigmoid(zv);
-      dh[m] = s * sg * (1 + zv * (1 - sg));
-    }
+    if (gw) accumulateLayerGradient(gw, L.outWeight, gw, L.outBias, dOut, act, h2, DECODER_OUTPUTS, H);
+    affineTransposed(w, L.outWeight, dOut, DECODER_OUTPUTS, H, dh);
+    for (let m = 0; m < H; m++) dh[m] = dh[m]! * siluDerivative(act[z2 + m]!);
     // Hidden layer 2: dW2 = dz2 h1^T; dh1 = W2^T dz2, then dz1 through SiLU.
-    if (gw) {
-      for (let i = 0; i < H; i++) {
-        const g = dh[i]!;
-        gw[L.fc2Bias + i] = gw[L.fc2Bias + i]! + g;
-        const row = L.fc2Weight + i * H;
-        for (let m = 0; m < H; m++) gw[row + m] = gw[row + m]! + g * act[h1 + m]!;
-      }
-    }
+    if (gw) accumulateLayerGradient(gw, L.fc2Weight, gw, L.fc2Bias, dh, act, h1, H, H);
     const dz1 = this._dHidden1;
-    for (let m = 0; m < H; m++) {
-      let s = 0;
-      for (let i = 0; i < H; i++) s += w[L.fc2Weight + i * H + m]! * dh[i]!;
-      const zv = act[z1 + m]!;
-      const sg = sigmoid(zv);
-      dz1[m] = s * sg * (1 + zv * (1 - sg));
-    }
+    affineTransposed(w, L.fc2Weight, dh, H, H, dz1);
+    for (let m = 0; m < H; m++) dz1[m] = dz1[m]! * siluDerivative(act[z1 + m]!);
     // Hidden layer 1: dW1 = dz1 f^T; df = W1^T dz1.
-    for (let c = 0; c < C; c++) df[c] = 0;
-    for (let i = 0; i < H; i++) {
-      const g = dz1[i]!;
-      const row = L.fc1Weight + i * C;
-      if (gw) gw[L.fc1Bias + i] = gw[L.fc1Bias + i]! + g;
-      for (let c = 0; c < C; c++) {
-        df[c] = df[c]! + w[row + c]! * g;
-        if (gw) gw[row + c] = gw[row + c]! + g * act[slot + c]!;
-      }
-    }
+    if (gw) accumulateLayerGradient(gw, L.fc1Weight, gw, L.fc1Bias, dz1, act, slot, H, C);
+    affineTransposed(w, L.fc1Weight, dz1, H, C, df);
 
     // Through the bilinear taps into the planes and, for dPoint, into the coordinates.
     this._lookup(x, y, z);
