@@ -17,7 +17,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MarchingCubes } from 'three/examples/jsm/objects/MarchingCubes.js';
@@ -158,6 +158,8 @@ function torchRenderStep(
 export async function main(argv: readonly string[], root: string): Promise<void> {
   const { values: flags } = parseArgs({ args: [...argv], options: { tiny: { type: 'boolean' }, out: { type: 'string' } } });
   const config = flags.tiny ? TINY : FULL;
+  // The machine is shared: its load when the bench started says how far the figures are from an idle machine's.
+  const loadAtStart = loadavg()[0]!;
   const out = flags.out ?? join(root, 'bench', 'results.json');
   const pack = await loadPackFromDisk(join(root, 'models', 'default'));
   const generator = await NodeGenerator.create(pack, { threads: 1 });
@@ -216,6 +218,8 @@ export async function main(argv: readonly string[], root: string): Promise<void>
             torch: torch.torch,
             torch_threads: torch.threads,
           },
+          load_average_1m_at_start: round(loadAtStart),
+          load_average_1m_at_end: round(loadavg()[0]!),
           date: new Date().toISOString(),
         },
       },
