@@ -5,6 +5,12 @@ export type {
   FieldGradients,
   Float32Tensor,
   Float32TensorMap,
+  Int32Tensor,
+  Int64Tensor,
+  ModelTensor,
+  ModelTensorData,
+  ModelTensorMap,
+  ModelTensorOf,
   RenderedImage,
   TriplaneFieldData,
 } from './workers/compute-protocol.js';
@@ -103,6 +109,8 @@ export {
   type GenerationStage,
 } from './plugin/generation-job.js';
 export { QueueFullError, WorkerCrashedError } from './plugin/generation-errors.js';
+export type { PoolResourceCounts } from './plugin/generation-pool.js';
+export { RESOURCE_COUNTS_KEY, type ResourceCount, type ResourceCounts } from './workers/resource-counters.js';
 export type {
   GeneratedMeshMetadata,
   GeneratedMeshMetadataHolder,

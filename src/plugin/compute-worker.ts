@@ -7,10 +7,11 @@ import type {
   ComputeWorkerApi,
   DecodedPoints,
   FieldGradients,
-  Float32TensorMap,
+  ModelTensorMap,
   RenderedImage,
   TriplaneFieldData,
 } from '../workers/compute-protocol.js';
+import { modelTensorType } from '../workers/compute-protocol.js';
 
 /** Options of {@link ComputeWorker.spawn}. */
 export interface ComputeWorkerOptions {
@@ -115,13 +116,34 @@ export class ComputeWorker {
   }
 
   /**
-   * Runs an ONNX model once on the worker's GPUDevice.
+   * Runs an ONNX model once on the worker's GPUDevice (onnxruntime-web's WebGPU build).
    * @param model transferred.
-   * @param feeds their arrays are transferred.
+   * @param feeds inputs by name: float32 (`Float32Array`), int32 (`Int32Array`) or int64 (`BigInt64Array`, e.g. a
+   *   text encoder's `input_ids`), the array's class giving the element type. Their buffers are transferred (each
+   *   once, however many arrays view it), so the arrays are detached after the call; onnxruntime copies them into
+   *   its memory once, in the worker.
+   * @returns the outputs by name, float32, int32 or int64, in arrays of their own (transferred back).
+   * @throws {TypeError} (before anything is transferred) if a feed's array is of another class or `dims` is not an
+   *   array of non-negative integers.
+   * @throws {RangeError} (before anything is transferred) if a feed's `dims` do not multiply to its length.
+   * @throws {TypeError} if an output is of another type.
    */
-  runModel(model: Uint8Array<ArrayBuffer>, feeds: Float32TensorMap): Promise<Float32TensorMap> {
-    const transferables = [model.buffer, ...Object.values(feeds).map((tensor) => tensor.data.buffer)];
-    return this._api().runModel(Comlink.transfer(model, transferables), feeds);
+  runModel(model: Uint8Array<ArrayBuffer>, feeds: ModelTensorMap): Promise<ModelTensorMap> {
+    const api = this._api();
+    for (const [name, { data, dims }] of Object.entries(feeds)) {
+      if (!modelTensorType(data)) {
+        throw new TypeError(`feeds.${name}.data must be a Float32Array, Int32Array or BigInt64Array`);
+      }
+      if (!Array.isArray(dims) || !dims.every((dim) => Number.isInteger(dim) && dim >= 0)) {
+        throw new TypeError(`feeds.${name}.dims must be an array of non-negative integers`);
+      }
+      const size = dims.reduce((product, dim) => product * dim, 1);
+      if (size !== data.length) {
+        throw new RangeError(`feeds.${name}.dims [${dims.join(', ')}] hold ${size} values; its data has ${data.length}`);
+      }
+    }
+    const transferables = new Set<ArrayBuffer>([model.buffer, ...Object.values(feeds).map(({ data }) => data.buffer)]);
+    return api.runModel(Comlink.transfer(model, [...transferables]), feeds);
   }
 
   /** Ends the worker and releases its GPU resources. Idempotent; other methods throw afterwards. */

@@ -15,14 +15,39 @@ export interface AdapterSummary {
   readonly description: string;
 }
 
-/** A float32 tensor in row-major order. */
-export interface Float32Tensor {
+/**
+ * A tensor in row-major order whose element type is its array's class. The class is the tag: it survives structured
+ * cloning and cannot disagree with the data, as a separate `type` field could.
+ */
+export interface ModelTensorOf<T extends ModelTensorData> {
   readonly dims: readonly number[];
-  readonly data: Float32Array<ArrayBuffer>;
+  readonly data: T;
 }
 
+/** The arrays of the element types that {@link ComputeWorkerApi.runModel} takes and returns. */
+export type ModelTensorData = Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer> | BigInt64Array<ArrayBuffer>;
+
+/** ONNX `float` (float32). */
+export type Float32Tensor = ModelTensorOf<Float32Array<ArrayBuffer>>;
+/** ONNX `int32`. */
+export type Int32Tensor = ModelTensorOf<Int32Array<ArrayBuffer>>;
+/** ONNX `int64`, e.g. a text encoder's `input_ids`. */
+export type Int64Tensor = ModelTensorOf<BigInt64Array<ArrayBuffer>>;
+/** A model input or output. */
+export type ModelTensor = Float32Tensor | Int32Tensor | Int64Tensor;
+
 /** Model inputs or outputs by name. */
+export type ModelTensorMap = Record<string, ModelTensor>;
+/** Float32-only inputs or outputs by name. */
 export type Float32TensorMap = Record<string, Float32Tensor>;
+
+/** The onnxruntime element type of a {@link ModelTensor}'s array, or null for another array. */
+export function modelTensorType(data: unknown): 'float32' | 'int32' | 'int64' | null {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Int32Array) return 'int32';
+  if (data instanceof BigInt64Array) return 'int64';
+  return null;
+}
 
 /** A triplane field's tensors (docs/triplane.md). */
 export interface TriplaneFieldData {
@@ -83,6 +108,9 @@ export interface ComputeWorkerApi {
     jitter: Float32Array<ArrayBuffer> | null,
     decoderGradients: boolean,
   ): Promise<FieldGradients>;
-  /** Runs an ONNX model once with onnxruntime-web's WebGPU execution provider on the worker's GPUDevice. */
-  runModel(model: Uint8Array<ArrayBuffer>, feeds: Float32TensorMap): Promise<Float32TensorMap>;
+  /**
+   * Runs an ONNX model once with onnxruntime-web's WebGPU execution provider on the worker's GPUDevice. Inputs and
+   * outputs are float32, int32 or int64.
+   */
+  runModel(model: Uint8Array<ArrayBuffer>, feeds: ModelTensorMap): Promise<ModelTensorMap>;
 }

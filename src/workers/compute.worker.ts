@@ -146,7 +146,8 @@ const api: ComputeWorkerApi = {
 
   async runModel(model, feeds) {
     const outputs = await runOnnxModel((await getComputeDevice()).device, model, feeds);
-    return Comlink.transfer(outputs, Object.values(outputs).map((tensor) => tensor.data.buffer));
+    // A buffer listed twice would make postMessage throw.
+    return Comlink.transfer(outputs, [...new Set(Object.values(outputs).map((tensor) => tensor.data.buffer))]);
   },
 };
 

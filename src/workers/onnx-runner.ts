@@ -1,4 +1,4 @@
-import type { Float32TensorMap } from './compute-protocol.js';
+import { modelTensorType, type ModelTensorData, type ModelTensorMap } from './compute-protocol.js';
 
 /**
  * Runs `model` once with onnxruntime-web's WebGPU build on `device`, so that its tensors can share the device with our
@@ -8,25 +8,37 @@ import type { Float32TensorMap } from './compute-protocol.js';
  * (`new URL(..., import.meta.url)`), and it starts its threads from that chunk's URL, which therefore must not be the
  * worker entry that calls `Comlink.expose`.
  *
- * @throws {TypeError} if an output is not a float32 tensor.
+ * Inputs are wrapped as they are (onnxruntime copies them into its own memory once); outputs are read back into
+ * arrays of their own, for the caller to transfer.
+ *
+ * @throws {TypeError} if an input's array or an output's type is not float32, int32 or int64.
  */
 export async function runOnnxModel(
   device: GPUDevice,
   model: Uint8Array<ArrayBuffer>,
-  feeds: Float32TensorMap,
-): Promise<Float32TensorMap> {
+  feeds: ModelTensorMap,
+): Promise<ModelTensorMap> {
   const ort = await import('onnxruntime-web/webgpu');
+  const inputs = Object.fromEntries(Object.entries(feeds).map(([name, { data, dims }]) => {
+    const type = modelTensorType(data);
+    if (!type) throw new TypeError(`input ${name} must be a Float32Array, Int32Array or BigInt64Array`);
+    // The Tensor constructor's overloads pair each type with its array; `type` comes from the array's class.
+    return [name, new ort.Tensor(type, data as Float32Array, dims)];
+  }));
   const session = await ort.InferenceSession.create(model, { executionProviders: [{ name: 'webgpu', device }] });
   try {
-    const inputs = Object.fromEntries(
-      Object.entries(feeds).map(([name, { data, dims }]) => [name, new ort.Tensor('float32', data, dims)]),
-    );
     const results = await session.run(inputs);
-    const outputs: Float32TensorMap = {};
-    for (const [name, tensor] of Object.entries(results)) {
-      if (tensor.type !== 'float32') throw new TypeError(`output ${name} is ${tensor.type}, expected float32`);
-      outputs[name] = { dims: tensor.dims, data: (await tensor.getData()) as Float32Array<ArrayBuffer> };
-      tensor.dispose();
+    const outputs: ModelTensorMap = {};
+    try {
+      for (const [name, tensor] of Object.entries(results)) {
+        if (tensor.type !== 'float32' && tensor.type !== 'int32' && tensor.type !== 'int64') {
+          throw new TypeError(`output ${name} is ${tensor.type}; runModel returns float32, int32 and int64 only`);
+        }
+        const data = (await tensor.getData()) as ModelTensorData;
+        outputs[name] = { dims: tensor.dims, data } as ModelTensorMap[string];
+      }
+    } finally {
+      for (const tensor of Object.values(results)) tensor.dispose();
     }
     return outputs;
   } finally {

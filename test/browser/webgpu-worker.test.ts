@@ -9,6 +9,10 @@ interface WorkerPageResult {
   cpu: number[];
   gpu: number[];
   model: number[];
+  mixed: Record<'sum' | 'doubledIds' | 'doubledOffsets', { type: string; values: string[] }>;
+  inputsDetached: boolean;
+  badDims: string;
+  keptAfterBadDims: number;
 }
 
 let site: Site;
@@ -46,4 +50,19 @@ test('Adam on WebGPU in the worker matches the CPU twin', () => {
 
 test('an ONNX model runs on the worker device through onnxruntime-web', () => {
   expect(run.model).toEqual([2, 4, 6, 8]);
+});
+
+test('runModel takes int64 and int32 inputs and returns float32, int64 and int32 outputs in their own arrays', () => {
+  expect(run.mixed).toEqual({
+    sum: { type: 'Float32Array', values: ['11', '-18', String(2 ** 40)] },
+    doubledIds: { type: 'BigInt64Array', values: ['2', '4', String(2n ** 41n)] },
+    doubledOffsets: { type: 'Int32Array', values: ['20', '-40', '0'] },
+  });
+  // Both inputs viewed one buffer: transferred once (listing it twice would have thrown), so it is detached here.
+  expect(run.inputsDetached).toBe(true);
+});
+
+test('runModel checks feeds before transferring them', () => {
+  expect(run.badDims).toBe('RangeError: feeds.x.dims [2] hold 2 values; its data has 3');
+  expect(run.keptAfterBadDims).toBe(3);
 });
