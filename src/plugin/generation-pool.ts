@@ -7,16 +7,26 @@
  * How an ended worker is noticed: each worker holds a Web Lock named for it for as long as it lives (the browser
  * releases a worker's locks when it ends, however it ends), and the pool waits for the same lock. Without Web Locks
  * (insecure contexts), only the worker's `error` event is seen, so a silent termination leaves its job pending.
+ *
+ * A lost GPUDevice (the worker reports it as DEVICE_LOST_ERROR_NAME, before or during a job) switches the pool to
+ * WASM for good: the worker is replaced by a WASM one, which runs the job again, once; later workers start on WASM
+ * too, and their meshes' metadata gives the loss as the fallback reason.
  */
 import * as Comlink from 'comlink';
-import type {
-  GeneratedMeshData,
-  GenerationBackend,
-  GenerationModels,
-  GenerationRequest,
-  GenerationWorkerApi,
-  GenerationWorkerInfo,
-  WorkerStage,
+import {
+  addResourceCounts,
+  type ResourceCount,
+  type ResourceCounts,
+} from '../workers/resource-counters.js';
+import {
+  DEVICE_LOST_ERROR_NAME,
+  type GeneratedMeshData,
+  type GenerationBackend,
+  type GenerationModels,
+  type GenerationRequest,
+  type GenerationWorkerApi,
+  type GenerationWorkerInfo,
+  type WorkerStage,
 } from '../workers/generation-protocol.js';
 import { abortError, QueueFullError, WorkerCrashedError } from './generation-errors.js';
 
@@ -41,6 +51,21 @@ export interface GenerationPoolOptions {
   readonly models: () => GenerationModels;
 }
 
+/** What the pool has started and ended, and what its live workers hold (see {@link GenerationPool.resourceCounts}). */
+export interface PoolResourceCounts {
+  /** Workers started and ended by the pool since it was made; `created - released` are live. */
+  readonly workers: ResourceCount;
+  /** The live workers' own counts (onnxruntime sessions, GPU devices, ...), summed by kind. */
+  readonly inWorkers: ResourceCounts;
+}
+
+/** How one worker is started. */
+interface SlotConfig {
+  readonly backend: GenerationBackend;
+  /** Reported as the worker's fallback reason when the pool, not the worker, chose WASM. */
+  readonly fallbackReason: string | null;
+}
+
 let nextLockId = 0;
 
 /** One worker: its comlink proxy, the promise of its sessions, and how its end is noticed. */
@@ -54,14 +79,19 @@ class WorkerSlot {
   /** Calls waiting on the worker, to be rejected if it ends (a set, so that finished calls leave nothing behind). */
   private readonly _onEnd = new Set<(reason: string) => void>();
 
-  constructor(options: GenerationPoolOptions) {
+  constructor(
+    options: GenerationPoolOptions,
+    config: SlotConfig,
+    private readonly _counts: ResourceCount,
+  ) {
     this._worker = options.createWorker();
+    _counts.created++;
     this._worker.addEventListener('error', (event) => {
       event.preventDefault();
       this.terminate(`worker error: ${event.message || 'the worker script failed to load or threw'}`);
     });
     this._remote = Comlink.wrap<GenerationWorkerApi>(this._worker);
-    this.ready = this._start(options);
+    this.ready = this._start(options, config);
     // Observed here so that a slot that fails while idle is no unhandled rejection; tasks await it themselves.
     this.ready.catch(() => this.terminate('its sessions failed to start'));
   }
@@ -75,6 +105,11 @@ class WorkerSlot {
     return this._orEnded(this._remote.generate(request, Comlink.proxy(onStage)));
   }
 
+  /** The worker's resource counts. */
+  resourceCounts(): Promise<ResourceCounts> {
+    return this._orEnded(this._remote.resourceCounts());
+  }
+
   /**
    * Ends the worker (its sessions, WASM memory and GPU device go with it), or records that it has ended; calls
    * waiting on it reject with {@link WorkerEndedError}. Idempotent.
@@ -82,13 +117,14 @@ class WorkerSlot {
   terminate(reason: string): void {
     if (this._endReason !== null) return;
     this._endReason = reason;
+    this._counts.released++;
     this._remote[Comlink.releaseProxy]();
     this._worker.terminate();
     for (const onEnd of this._onEnd) onEnd(reason);
     this._onEnd.clear();
   }
 
-  private async _start(options: GenerationPoolOptions): Promise<GenerationWorkerInfo> {
+  private async _start(options: GenerationPoolOptions, config: SlotConfig): Promise<GenerationWorkerInfo> {
     // 1. The worker takes its life lock first, so that the pool's request below waits for the worker's end.
     const lifeLock = `scaledreamer-generation-worker-${Date.now().toString(36)}-${nextLockId++}`;
     if (await this._orEnded(this._remote.holdLifeLock(lifeLock))) {
@@ -97,8 +133,11 @@ class WorkerSlot {
     // 2. Its own copy of the models, transferred.
     const models = options.models();
     const transfers = [models.textEncoder.buffer, models.generator.buffer, models.decoder.weights.buffer];
-    const { backend, threads } = options;
-    return this._orEnded(this._remote.init(Comlink.transfer(models, transfers), { backend, threads }));
+    const { backend, fallbackReason } = config;
+    const info = await this._orEnded(
+      this._remote.init(Comlink.transfer(models, transfers), { backend, threads: options.threads }),
+    );
+    return fallbackReason === null ? info : { ...info, fallbackReason };
   }
 
   /** `promise`, or a rejection with {@link WorkerEndedError} as soon as the worker is found to have ended. */
@@ -112,6 +151,11 @@ class WorkerSlot {
   }
 }
 
+/** Whether `error` is the worker's report of a lost GPUDevice (it crossed comlink as name and message). */
+function isDeviceLost(error: unknown): error is Error {
+  return error instanceof Error && error.name === DEVICE_LOST_ERROR_NAME;
+}
+
 /** A slot's worker ended while the pool was waiting for it; turned into a task's error by the pool. */
 class WorkerEndedError extends Error {
   override readonly name = 'WorkerEndedError';
@@ -120,6 +164,11 @@ class WorkerEndedError extends Error {
 export class GenerationPool {
   private readonly _slots: (WorkerSlot | null)[];
   private readonly _queue: PoolTask[] = [];
+  private readonly _workerCounts: ResourceCount = { created: 0, released: 0 };
+  /** Tasks already run again after a device loss: a second loss rejects them. */
+  private readonly _retried = new WeakSet<PoolTask>();
+  /** Why the pool switched to WASM; null while it runs on the backend it was given. */
+  private _deviceLostReason: string | null = null;
   private _disposed = false;
 
   constructor(private readonly _options: GenerationPoolOptions) {
@@ -134,6 +183,17 @@ export class GenerationPool {
   /** Tasks waiting for a worker. */
   get queued(): number {
     return this._queue.length;
+  }
+
+  /**
+   * What the pool has started and ended, and what its live workers hold; waits for each live worker to answer (a
+   * worker answers between jobs). Leaks show as `created - released` growing over many jobs.
+   */
+  async resourceCounts(): Promise<PoolResourceCounts> {
+    const live = this._slots.filter((slot): slot is WorkerSlot => slot !== null && !slot.isEnded);
+    // A worker that ends while answering took its resources with it.
+    const tables = await Promise.all(live.map((slot) => slot.resourceCounts().catch((): ResourceCounts => ({}))));
+    return { workers: { ...this._workerCounts }, inWorkers: tables.reduce(addResourceCounts, {}) };
   }
 
   /**
@@ -206,7 +266,11 @@ export class GenerationPool {
   private _slot(index: number): WorkerSlot {
     let slot = this._slots[index];
     if (!slot || slot.isEnded) {
-      slot = new WorkerSlot(this._options);
+      const lost = this._deviceLostReason;
+      const config: SlotConfig = lost === null
+        ? { backend: this._options.backend, fallbackReason: null }
+        : { backend: 'wasm', fallbackReason: `${lost}; the plugin has run on WASM since` };
+      slot = new WorkerSlot(this._options, config, this._workerCounts);
       this._slots[index] = slot;
     }
     return slot;
@@ -233,7 +297,15 @@ export class GenerationPool {
       if (slot.task === task) task.resolve(result, info);
     } catch (error) {
       if (slot.task !== task) return;
-      if (!(error instanceof WorkerEndedError)) {
+      if (isDeviceLost(error) && !this._retried.has(task)) {
+        // The worker's sessions are unusable: a WASM worker takes its place and runs the task again.
+        this._retried.add(task);
+        this._deviceLostReason ??= error.message;
+        slot.task = null;
+        slot.terminate(error.message);
+        this._slots[index] = null;
+        void this._run(index, task);
+      } else if (!(error instanceof WorkerEndedError)) {
         task.reject(error);
       } else if (started) {
         task.reject(new WorkerCrashedError(task.prompt, error.message));

@@ -24,7 +24,7 @@ import type {
 } from '../workers/generation-protocol.js';
 import { abortError } from './generation-errors.js';
 import { GenerationJob } from './generation-job.js';
-import { GenerationPool, type PoolTask } from './generation-pool.js';
+import { GenerationPool, type PoolResourceCounts, type PoolTask } from './generation-pool.js';
 import { buildGeneratedMesh, type GeneratedMeshMetadataHolder } from './generated-mesh.js';
 import {
   resolveGenerateOptions,
@@ -115,6 +115,17 @@ export class ScaleDreamer implements ScenePlugin {
   /** Workers started and not ended. */
   get liveWorkers(): number {
     return this._pool.liveWorkers;
+  }
+
+  /**
+   * Diagnostics: the generation workers started and ended so far, and what the live ones hold (onnxruntime sessions,
+   * GPU devices), each as `{ created, released }`. Over many jobs, `created - released` must stay flat; the browser
+   * tests check it over 50 generations. Waits for busy workers to finish their job.
+   * @throws {Error} after dispose.
+   */
+  getResourceCountsAsync(): Promise<PoolResourceCounts> {
+    this._checkLive('getResourceCountsAsync');
+    return this._pool.resourceCounts();
   }
 
   /**

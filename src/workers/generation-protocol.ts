@@ -5,6 +5,7 @@
 import type { TriplaneShape } from '../kernels/triplane-layout.js';
 import type { BabylonMeshArrays } from '../mesh/babylon-space.js';
 import type { AdapterSummary } from './compute-protocol.js';
+import type { ResourceCounts } from './resource-counters.js';
 
 /**
  * Where the worker runs the ONNX models.
@@ -79,6 +80,13 @@ export interface GeneratedMeshData extends BabylonMeshArrays {
   readonly evaluatedPoints: number;
 }
 
+/**
+ * The `name` of the error that {@link GenerationWorkerApi.generate} rejects with when the worker's GPUDevice is lost
+ * (before or during the job). Errors cross comlink as name, message and stack, so the name is the contract; the pool
+ * replaces such a worker with a WASM one and runs the job again.
+ */
+export const DEVICE_LOST_ERROR_NAME = 'GpuDeviceLostError';
+
 /** The API that generation.worker.ts exposes through comlink. */
 export interface GenerationWorkerApi {
   /**
@@ -99,4 +107,11 @@ export interface GenerationWorkerApi {
   generate(request: GenerationRequest, onStage: (stage: WorkerStage) => void): Promise<GeneratedMeshData>;
   /** Releases the sessions. The worker can then be terminated. */
   release(): Promise<void>;
+  /** What this worker has created and released so far (resource-counters.ts). */
+  resourceCounts(): ResourceCounts;
+  /**
+   * Test hook: destroys the worker's GPUDevice, as a driver reset or a lost GPU would, so that tests can check the
+   * fallback to WASM. Returns false, doing nothing, when the worker has no device (WASM backend, or before init).
+   */
+  loseDeviceForTesting(): boolean;
 }

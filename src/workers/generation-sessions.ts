@@ -15,7 +15,8 @@ import {
   type TensorConstructor,
 } from './generation-pipeline.js';
 import type { GenerationBackend, GenerationModels, ResolvedBackend } from './generation-protocol.js';
-import { requestComputeDevice, type ComputeDevice } from './gpu-device.js';
+import { describeDeviceLoss, requestComputeDevice, type ComputeDevice } from './gpu-device.js';
+import { countCreated, countReleased } from './resource-counters.js';
 
 /** The pipeline with what was chosen to run it. */
 export interface StartedPipeline {
@@ -23,6 +24,13 @@ export interface StartedPipeline {
   readonly backend: ResolvedBackend;
   readonly adapter: AdapterSummary | null;
   readonly fallbackReason: string | null;
+  /**
+   * Resolves with a one-line description once the GPUDevice that the sessions run on is lost (destroyed, driver
+   * reset); never settles on WASM. The sessions are unusable from then on.
+   */
+  readonly deviceLost: Promise<string>;
+  /** Destroys the GPUDevice, if any (the test hook behind `loseDeviceForTesting`); returns whether there was one. */
+  destroyDevice(): boolean;
   /** Releases both sessions (and destroys the GPUDevice, if any). */
   release(): Promise<void>;
 }
@@ -74,8 +82,10 @@ async function startWasm(
     backend: 'wasm',
     adapter: null,
     fallbackReason,
+    deviceLost: new Promise<string>(() => {}),
+    destroyDevice: () => false,
     release: async () => {
-      await Promise.all([textEncoder.release(), generator.release()]);
+      await Promise.all([releaseSession(textEncoder), releaseSession(generator)]);
     },
   };
 }
@@ -93,8 +103,13 @@ async function startWebGpu(models: GenerationModels, gpu: ComputeDevice): Promis
     backend: 'webgpu',
     adapter: gpu.adapter,
     fallbackReason: null,
+    deviceLost: gpu.device.lost.then(describeDeviceLoss),
+    destroyDevice: () => {
+      gpu.device.destroy();
+      return true;
+    },
     release: async () => {
-      await Promise.all([textEncoder.release(), generator.release()]);
+      await Promise.all([releaseSession(textEncoder), releaseSession(generator)]);
       gpu.device.destroy();
     },
   };
@@ -111,17 +126,26 @@ async function createBoth(
   generatorOptions: InferenceSession.SessionOptions,
 ): Promise<[InferenceSession, InferenceSession]> {
   const create = async (file: string, bytes: Uint8Array, options: InferenceSession.SessionOptions) => {
+    let session: InferenceSession;
     try {
-      return await factory.create(bytes, options);
+      session = await factory.create(bytes, options);
     } catch (error) {
       throw new Error(`${file} failed to load: ${(error as Error).message ?? String(error)}`, { cause: error });
     }
+    countCreated('ortSession');
+    return session;
   };
   const textEncoder = await create('text_encoder.onnx', models.textEncoder, encoderOptions);
   try {
     return [textEncoder, await create('generator.onnx', models.generator, generatorOptions)];
   } catch (error) {
-    await textEncoder.release();
+    await releaseSession(textEncoder);
     throw error;
   }
+}
+
+/** Releases a session made by {@link createBoth}, counting it. */
+async function releaseSession(session: InferenceSession): Promise<void> {
+  await session.release();
+  countReleased('ortSession');
 }

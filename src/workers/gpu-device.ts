@@ -1,4 +1,5 @@
 import type { AdapterSummary } from './compute-protocol.js';
+import { countCreated, countReleased } from './resource-counters.js';
 
 /** A GPUDevice with a description of the adapter it came from. */
 export interface ComputeDevice {
@@ -9,7 +10,8 @@ export interface ComputeDevice {
 }
 
 /**
- * Requests a WebGPU device for compute work.
+ * Requests a WebGPU device for compute work. The device counts as a `gpuDevice` in the worker's resource counts
+ * (resource-counters.ts) until it is lost, which `device.destroy()` also causes.
  * @throws {Error} if WebGPU is unavailable (no `navigator.gpu`, or no adapter), saying which.
  */
 export async function requestComputeDevice(): Promise<ComputeDevice> {
@@ -17,6 +19,8 @@ export async function requestComputeDevice(): Promise<ComputeDevice> {
   const adapter = await navigator.gpu.requestAdapter();
   if (!adapter) throw new Error('WebGPU is unavailable: navigator.gpu.requestAdapter() returned null');
   const device = await adapter.requestDevice({ label: 'scaledreamer compute' });
+  countCreated('gpuDevice');
+  void device.lost.then(() => countReleased('gpuDevice'));
   const { vendor, architecture, device: deviceName, description, isFallbackAdapter } = adapter.info;
   return {
     device,
@@ -24,4 +28,9 @@ export async function requestComputeDevice(): Promise<ComputeDevice> {
     // Older browsers lack the field; SwiftShader names itself.
     isFallbackAdapter: isFallbackAdapter ?? /swiftshader/i.test(`${vendor} ${architecture} ${description}`),
   };
+}
+
+/** What a lost device's `lost` promise says, in one line. */
+export function describeDeviceLoss(info: GPUDeviceLostInfo): string {
+  return `the WebGPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''})`;
 }

@@ -1,10 +1,13 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { PoolResourceCounts } from 'scaledreamer-babylon';
 import { launchChromium, runPage, startSite, type Site } from './harness.js';
 
 interface Outcome {
   ok: boolean;
   vertices?: number;
+  backend?: string;
+  fallbackReason?: string | null;
   name?: string;
   message?: string;
   state: string;
@@ -17,6 +20,7 @@ interface LifecyclePageResult {
   killToRejectionMs: number;
   afterKill: Outcome;
   workersAfterKill: number;
+  countsAfterKill: PoolResourceCounts;
   refused: Outcome;
   waitingStage: string;
   waiting: Outcome;
@@ -35,6 +39,8 @@ interface LifecyclePageResult {
   terminatedByDispose: number;
   locksReleased: boolean;
   generateAfterDispose: string;
+  webgpuAdapter: boolean;
+  withoutWebGpu: Record<'auto' | 'webgpu' | 'wasm', Outcome>;
 }
 
 let site: Site;
@@ -62,8 +68,10 @@ test('a worker killed mid-job rejects that job with WorkerCrashedError, and the 
   expect(run.killToRejectionMs).toBeLessThan(2000);
   expect(run.afterKill.ok).toBe(true);
   expect(run.afterKill.vertices).toBeGreaterThan(0);
-  // The dead worker was replaced by exactly one new one.
+  // The dead worker was replaced by exactly one new one, which holds the only live sessions.
   expect(run.workersAfterKill).toBe(2);
+  expect(run.countsAfterKill.workers).toEqual({ created: 2, released: 1 });
+  expect(run.countsAfterKill.inWorkers['ortSession']).toEqual({ created: 2, released: 0 });
 });
 
 test('a full queue refuses a job with QueueFullError; a queued job can be aborted through its signal', () => {
@@ -91,4 +99,14 @@ test('disposing the scene disposes the plugin: jobs rejected, workers terminated
   expect(run.terminatedByDispose).toBeGreaterThanOrEqual(1);
   expect(run.locksReleased).toBe(true);
   expect(run.generateAfterDispose).toMatch(/generate\(\): the ScaleDreamer plugin was disposed/);
+});
+
+test("without WebGPU, 'auto' runs on WASM and says why; 'webgpu' rejects its job with the reason", () => {
+  expect(run.webgpuAdapter).toBe(false);
+  const { auto, webgpu, wasm } = run.withoutWebGpu;
+  expect(auto).toMatchObject({ ok: true, backend: 'wasm', state: 'done' });
+  expect(auto.fallbackReason).toMatch(/^WebGPU is unavailable: navigator\.gpu/);
+  expect(webgpu).toMatchObject({ ok: false, name: 'Error', state: 'failed' });
+  expect(webgpu.message).toMatch(/^WebGPU is unavailable: navigator\.gpu/);
+  expect(wasm).toMatchObject({ ok: true, backend: 'wasm', fallbackReason: null, vertices: auto.vertices });
 });

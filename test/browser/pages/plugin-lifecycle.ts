@@ -5,7 +5,13 @@ import { FreeCamera } from '@babylonjs/core/Cameras/freeCamera.js';
 import { Engine } from '@babylonjs/core/Engines/engine.js';
 import { Vector3 } from '@babylonjs/core/Maths/math.vector.js';
 import { Scene } from '@babylonjs/core/scene.js';
-import { createScaleDreamer, type GenerationJob } from 'scaledreamer-babylon';
+import {
+  createScaleDreamer,
+  loadModelPack,
+  type GeneratedMeshMetadataHolder,
+  type GenerationBackend,
+  type GenerationJob,
+} from 'scaledreamer-babylon';
 import { reportResult } from './page-result.js';
 
 const PROMPT = 'a green cactus';
@@ -17,7 +23,9 @@ async function outcome(job: GenerationJob) {
   const start = performance.now();
   try {
     const mesh = await job.mesh;
-    return { ok: true, vertices: mesh.getTotalVertices(), state: job.state, ms: performance.now() - start };
+    const { backend, fallbackReason } = (mesh.metadata as GeneratedMeshMetadataHolder).scaleDreamer;
+    const vertices = mesh.getTotalVertices();
+    return { ok: true, vertices, backend, fallbackReason, state: job.state, ms: performance.now() - start };
   } catch (error) {
     const { name, message } = error as Error;
     return { ok: false, name, message, state: job.state, ms: performance.now() - start };
@@ -81,6 +89,7 @@ reportResult(
     const killToRejectionMs = performance.now() - killedAt;
     const afterKill = await outcome(scaleDreamer.generate(PROMPT, { gridSize: GRID_SIZE }));
     const workersAfterKill = workers.length;
+    const countsAfterKill = await scaleDreamer.getResourceCountsAsync();
 
     // 2. One job runs, one waits (maxQueuedJobs: 1), the third is refused; then the waiting one is aborted
     //    through its signal and the running one is cancelled (its worker is replaced).
@@ -117,15 +126,31 @@ reportResult(
     } catch (error) {
       generateAfterDispose = (error as Error).message;
     }
+
+    // 4. No WebGPU here (the test launches Chromium without its flags): 'auto' falls back to WASM and says why;
+    //    'webgpu' rejects its job with the reason, and a job on a WASM plugin still succeeds afterwards.
+    const adapter = 'gpu' in navigator ? await navigator.gpu.requestAdapter() : null;
+    const pack = await loadModelPack('./models/default/', { testFiles: 'skip' });
+    const withoutWebGpu: Record<string, unknown> = {};
+    for (const backend of ['auto', 'webgpu', 'wasm'] as GenerationBackend[]) {
+      const noGpuScene = new Scene(engine);
+      const plugin = noGpuScene.addPlugin(await createScaleDreamer({ pack, backend }));
+      withoutWebGpu[backend] = await outcome(plugin.generate(PROMPT, { gridSize: GRID_SIZE }));
+      noGpuScene.dispose();
+    }
+    pack.release();
     engine.dispose();
 
     return {
+      webgpuAdapter: adapter !== null,
+      withoutWebGpu,
       info,
       killedAtStage,
       killed: killedOutcome,
       killToRejectionMs,
       afterKill,
       workersAfterKill,
+      countsAfterKill,
       refused: refusedOutcome,
       waitingStage,
       waiting: waitingOutcome,
