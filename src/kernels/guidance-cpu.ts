@@ -8,7 +8,8 @@
  *   SDS (DreamFusion, eq. 3):        g = w(t) (eps_u + s (eps_c - eps_u) - eps)
  *   CSD (Yu et al. 2023, eq. 7):     g = s (eps_c - eps_u)      (s = 1 in the paper and in guidance.py)
  * with w(t) = 1 - alphabar_t, and g replaced by nan_to_num(g). The surrogate loss of guidance.py,
- * L = 0.5 sum((x - sg(x - g))^2) / B, has dL/dx = g / B, so dL/drgb = 2 g / B (DreamFusion's target trick).
+ * L = 0.5 sum((x - sg(x - g))^2) / B, has dL/dx = g / B (DreamFusion's target trick); with x = 2 up(rgb) - 1,
+ * up the bilinear upsampling from r to R, dL/drgb = up^T(2 g / B).
  */
 import {
   checkGuidanceSizes,
@@ -22,8 +23,16 @@ import {
   predictionsPerImage,
   type GuidanceMethod,
   type GuidanceSizes,
+  upsampleTaps,
 } from './guidance-options.js';
 import type { FloatArray } from './triplane-layout.js';
+
+/** {@link upsampleTaps} for every output index 0 .. R - 1, flat: [first, second, weight of second] each. */
+function upsampleTable(R: number, factor: number, r: number): Float64Array {
+  const table = new Float64Array(3 * R);
+  for (let i = 0; i < R; i++) upsampleTaps(i, factor, r, table.subarray(3 * i, 3 * i + 3));
+  return table;
+}
 
 function checkLength(name: string, array: ArrayLike<number>, expected: number): void {
   if (array.length !== expected) throw new RangeError(`${name} must hold ${expected} floats, got ${array.length}`);
@@ -54,6 +63,7 @@ export function noisySamplesCpu(
   checkLength('noise', noise, B * image);
   checkLength('coefficients', coefficients, B * COEFFICIENTS_PER_IMAGE);
   checkLength('out', samples, K * B * image);
+  const rows = upsampleTable(R, factor, r);
   for (let b = 0; b < B; b++) {
     const c = b * COEFFICIENTS_PER_IMAGE;
     const a = coefficients[c + COEF_SQRT_AB]!;
@@ -61,11 +71,19 @@ export function noisySamplesCpu(
     const a2 = coefficients[c + COEF_SQRT_AB_SHIFTED]!;
     const s2 = coefficients[c + COEF_SQRT_ONE_MINUS_AB_SHIFTED]!;
     for (let ch = 0; ch < 3; ch++) {
+      const plane = (b * 3 + ch) * r * r;
       for (let y = 0; y < R; y++) {
-        const source = ((b * 3 + ch) * r + Math.floor(y / factor)) * r;
+        const y0 = plane + rows[3 * y]! * r;
+        const y1 = plane + rows[3 * y + 1]! * r;
+        const ly = rows[3 * y + 2]!;
         for (let x = 0; x < R; x++) {
+          const x0 = rows[3 * x]!;
+          const x1 = rows[3 * x + 1]!;
+          const lx = rows[3 * x + 2]!;
+          const up = (1 - ly) * ((1 - lx) * rgb[y0 + x0]! + lx * rgb[y0 + x1]!) +
+            ly * ((1 - lx) * rgb[y1 + x0]! + lx * rgb[y1 + x1]!);
           const i = b * image + (ch * R + y) * R + x;
-          const pixel = 2 * rgb[source + Math.floor(x / factor)]! - 1;
+          const pixel = 2 * up - 1;
           const e = noise[i]!;
           const xt = a * pixel + s * e;
           samples[i] = xt;
@@ -105,31 +123,39 @@ export function guidanceGradientCpu(
   checkLength('upstream', upstream, B * 3 * r * r);
   const losses = new Float64Array(B);
   const toRgb = 2 / B;
+  const rows = upsampleTable(R, factor, r);
+  upstream.fill(0);
   for (let b = 0; b < B; b++) {
     const w = coefficients[b * COEFFICIENTS_PER_IMAGE + COEF_WEIGHT]!;
     let squares = 0;
     for (let ch = 0; ch < 3; ch++) {
-      for (let y = 0; y < r; y++) {
-        for (let x = 0; x < r; x++) {
-          let sum = 0;
-          for (let dy = 0; dy < factor; dy++) {
-            for (let dx = 0; dx < factor; dx++) {
-              const i = b * image + (ch * R + y * factor + dy) * R + x * factor + dx;
-              const cond = predictions[i]!;
-              const uncond = predictions[B * image + i]!;
-              let g: number;
-              if (method === 'csd') {
-                g = w * guidanceScale * (cond - uncond);
-              } else {
-                const target = method === 'asd' ? predictions[2 * B * image + i]! : noise[i]!;
-                g = w * (uncond + guidanceScale * (cond - uncond) - target);
-              }
-              g = nanToNum(Math.fround(g));
-              squares += g * g;
-              sum += g;
-            }
+      const plane = (b * 3 + ch) * r * r;
+      for (let y = 0; y < R; y++) {
+        const y0 = plane + rows[3 * y]! * r;
+        const y1 = plane + rows[3 * y + 1]! * r;
+        const ly = rows[3 * y + 2]!;
+        for (let x = 0; x < R; x++) {
+          const i = b * image + (ch * R + y) * R + x;
+          const cond = predictions[i]!;
+          const uncond = predictions[B * image + i]!;
+          let g: number;
+          if (method === 'csd') {
+            g = w * guidanceScale * (cond - uncond);
+          } else {
+            const reference = method === 'asd' ? predictions[2 * B * image + i]! : noise[i]!;
+            g = w * (uncond + guidanceScale * (cond - uncond) - reference);
           }
-          upstream[((b * 3 + ch) * r + y) * r + x] = toRgb * sum;
+          g = nanToNum(Math.fround(g));
+          squares += g * g;
+          // The adjoint of the bilinear upsampling: g goes back to the four source texels with their weights.
+          const x0 = rows[3 * x]!;
+          const x1 = rows[3 * x + 1]!;
+          const lx = rows[3 * x + 2]!;
+          const d = toRgb * g;
+          upstream[y0 + x0] = upstream[y0 + x0]! + (1 - ly) * (1 - lx) * d;
+          upstream[y0 + x1] = upstream[y0 + x1]! + (1 - ly) * lx * d;
+          upstream[y1 + x0] = upstream[y1 + x0]! + ly * (1 - lx) * d;
+          upstream[y1 + x1] = upstream[y1 + x1]! + ly * lx * d;
         }
       }
     }

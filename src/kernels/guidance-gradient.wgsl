@@ -1,9 +1,10 @@
 // Step 4 of the guidance step: from the prior's predictions [K B, 3, R, R] (rows as guidance-noisy.wgsl wrote them),
 //   ASD: g = w (eps_u + s (eps_c - eps_u) - eps_c')      SDS: g = w (eps_u + s (eps_c - eps_u) - eps)
 //   CSD: g = w s (eps_c - eps_u)
-// then nan_to_num(g); upstream [B, 3, r, r] = (2 / B) * the sum of g over each factor x factor block (the adjoint of
-// the nearest upsampling), and per workgroup 0.5 sum(g^2) into loss_partials[b * groups_per_image + group], which the
-// host sums per image. Dispatch (ceil(3 r r / WORKGROUP_SIZE), B); one invocation per upstream element.
+// then nan_to_num(g); upstream [B, 3, r, r] = (2 / B) up^T(g), the adjoint of the bilinear upsampling gathered per
+// render texel from the output pixels whose taps include it; and per workgroup 0.5 sum(g^2) over the factor x factor
+// block each texel owns into loss_partials[b * groups_per_image + group], which the host sums per image.
+// Dispatch (ceil(3 r r / WORKGROUP_SIZE), B); one invocation per upstream element.
 
 // A power of two (the tree reduction halves it), set from GUIDANCE_WORKGROUP_SIZE in guidance.ts.
 override WORKGROUP_SIZE: u32;
@@ -47,10 +48,23 @@ fn main(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_index) la
     let ch = j / (r * r);
     let y = (j / r) % r;
     let x = j % r;
+    // Output pixels that may read texel (y, x): rows and columns within one texel of its own block.
+    let y_end = min(R, (y + 2u) * f);
+    let x_end = min(R, (x + 2u) * f);
     var sum = 0.0;
-    for (var dy = 0u; dy < f; dy++) {
-      for (var dx = 0u; dx < f; dx++) {
-        let i = b * image + (ch * R + y * f + dy) * R + x * f + dx;
+    for (var oy = select(0u, (y - 1u) * f, y >= 1u); oy < y_end; oy++) {
+      let ty = upsample_taps(oy);
+      let wy = select(0.0, 1.0 - ty.weight, ty.first == y) + select(0.0, ty.weight, ty.second == y);
+      if (wy == 0.0) {
+        continue;
+      }
+      for (var ox = select(0u, (x - 1u) * f, x >= 1u); ox < x_end; ox++) {
+        let tx = upsample_taps(ox);
+        let wx = select(0.0, 1.0 - tx.weight, tx.first == x) + select(0.0, tx.weight, tx.second == x);
+        if (wx == 0.0) {
+          continue;
+        }
+        let i = b * image + (ch * R + oy) * R + ox;
         let cond = predictions[i];
         let uncond = predictions[rows + i];
         var g: f32;
@@ -64,8 +78,10 @@ fn main(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_index) la
           g = w * (uncond + s * (cond - uncond) - reference);
         }
         g = nan_to_num(g);
-        squares += g * g;
-        sum += g;
+        if (oy / f == y && ox / f == x) {
+          squares += g * g;
+        }
+        sum += wy * wx * g;
       }
     }
     upstream[b * per_image + j] = params.upstream_scale * sum;

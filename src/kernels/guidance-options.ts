@@ -8,12 +8,13 @@
  *      {@link guidanceCoefficients} from the schedule's alphabar.
  *   2. (kernel) the prior's input `sample` [K B, 3, R, R], K = {@link predictionsPerImage}: rows [0, B) are x_t for
  *      the conditional prompt, [B, 2B) the same x_t for the unconditional one, and for ASD [2B, 3B) x_{t+dt} for the
- *      conditional prompt (x = 2 rgb - 1, nearest-upsampled f times; x_t = sqrt(ab_t) x + sqrt(1 - ab_t) eps).
+ *      conditional prompt (x = 2 up(rgb) - 1, up the bilinear upsampling by f of the trainer's --render-resolution,
+ *      F.interpolate with align_corners=False; x_t = sqrt(ab_t) x + sqrt(1 - ab_t) eps).
  *   3. (caller) the prior: `noise` predictions [K B, 3, R, R] for those rows ({@link unetTimesteps} gives their
  *      timesteps; the caller pairs them with cond / uncond text states and the cameras).
  *   4. (kernel) g per the method (nan_to_num'ed), the per-image loss 0.5 sum(g^2), and the upstream gradient of the
- *      batch-mean surrogate loss w.r.t. the render, dL/drgb = 2 g / B summed over each f x f block (the adjoint of
- *      the upsampling): what the renderer's backward takes.
+ *      batch-mean surrogate loss w.r.t. the render, dL/drgb = up^T(2 g / B) (the adjoint of the upsampling): what
+ *      the renderer's backward takes.
  */
 
 export type GuidanceMethod = 'asd' | 'sds' | 'csd';
@@ -144,8 +145,8 @@ export function guidanceCoefficients(
   alphasCumprod: ArrayLike<number>,
   timesteps: ArrayLike<number>,
   shifted: ArrayLike<number> | null,
-  out: Float32Array = new Float32Array(timesteps.length * COEFFICIENTS_PER_IMAGE),
-): Float32Array {
+  out: Float32Array<ArrayBuffer> = new Float32Array(timesteps.length * COEFFICIENTS_PER_IMAGE),
+): Float32Array<ArrayBuffer> {
   if (out.length !== timesteps.length * COEFFICIENTS_PER_IMAGE) {
     throw new RangeError(`out must hold ${timesteps.length} * ${COEFFICIENTS_PER_IMAGE} floats, got ${out.length}`);
   }
@@ -174,7 +175,7 @@ export function unetTimesteps(
   method: GuidanceMethod,
   timesteps: ArrayLike<number>,
   shifted: ArrayLike<number> | null,
-): Float32Array {
+): Float32Array<ArrayBuffer> {
   const batch = timesteps.length;
   const out = new Float32Array(predictionsPerImage(method) * batch);
   for (let b = 0; b < batch; b++) {
@@ -183,6 +184,21 @@ export function unetTimesteps(
     if (method === 'asd') out[2 * batch + b] = shifted![b]!;
   }
   return out;
+}
+
+/**
+ * The two source texels and the weight of the second for output index `i` of a bilinear upsampling from `size` to
+ * `size * factor` (PyTorch's upsample_bilinear2d with align_corners=False: source = (i + 0.5) / factor - 0.5,
+ * clamped at 0; the second texel clamped at the edge).
+ * @param out receives [first, second, weight of second].
+ */
+export function upsampleTaps(i: number, factor: number, size: number, out: Float64Array): void {
+  const f = Math.fround;
+  const source = Math.max(f(f(f(1 / factor) * (i + 0.5)) - 0.5), 0); // float32 steps, as PyTorch computes it
+  const first = Math.min(Math.floor(source), size - 1);
+  out[0] = first;
+  out[1] = Math.min(first + 1, size - 1);
+  out[2] = source - first;
 }
 
 /** torch.nan_to_num for float32: NaN -> 0, +-Inf -> +-FLT_MAX. */

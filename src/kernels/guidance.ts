@@ -13,10 +13,10 @@ import {
 /** Invocations per workgroup of both guidance kernels (a power of two: the loss reduction halves it). */
 export const GUIDANCE_WORKGROUP_SIZE = 64;
 
-/** Layout of `GuidanceParams` in guidance-common.wgsl: five u32, two f32, padding; 32 bytes. */
+/** Layout of `GuidanceParams` in guidance-common.wgsl: five u32, three f32; 32 bytes. */
 const GUIDANCE_PARAMS_BYTE_SIZE = 32;
 const GUIDANCE_PARAMS_U32 = { batch: 0, renderResolution: 1, priorResolution: 2, factor: 3, method: 4 } as const;
-const GUIDANCE_PARAMS_F32 = { guidanceScale: 5, upstreamScale: 6 } as const;
+const GUIDANCE_PARAMS_F32 = { guidanceScale: 5, upstreamScale: 6, inverseFactor: 7 } as const;
 /** `method` values of guidance-common.wgsl (METHOD_*). */
 const METHOD_CODES: Readonly<Record<GuidanceMethod, number>> = { asd: 0, sds: 1, csd: 2 };
 
@@ -122,6 +122,7 @@ export class GpuGuidance {
     u32[GUIDANCE_PARAMS_U32.method] = METHOD_CODES[this.method];
     f32[GUIDANCE_PARAMS_F32.guidanceScale] = options.guidanceScale;
     f32[GUIDANCE_PARAMS_F32.upstreamScale] = 2 / batch;
+    f32[GUIDANCE_PARAMS_F32.inverseFactor] = 1 / factor;
     device.queue.writeBuffer(this._params, 0, data);
   }
 

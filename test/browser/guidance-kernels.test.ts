@@ -52,7 +52,7 @@ function error(name: string, gpu: Values, cpu: Values): number {
 }
 
 test('guidance kernels (WGSL) match the CPU twin: samples, dL/drgb and losses, for ASD, SDS and CSD', () => {
-  expect(run.cases.map((c) => c.name)).toHaveLength(6);
+  expect(run.cases.map((c) => c.name)).toHaveLength(7);
   for (const c of run.cases) {
     const samples = error(`${c.name} samples`, c.gpu.samples, c.cpu.samples);
     const upstream = error(`${c.name} upstream`, c.gpu.upstream, c.cpu.upstream);

@@ -2,9 +2,9 @@
 python3 -m training.distill.golden_guidance [--out models/golden]
 
 guidance.json ties src/kernels/guidance-*.ts to guidance.py. Each case runs the real ASD / SDS / CSD classes of
-guidance.py on renders rgb [B, 3, r, r] (nearest-upsampled to the prior's R when r < R) with fixed noise,
-timesteps and ASD shift draws, and a stand-in prior: a fixed smooth function of (x_t, t, text, camera), so that
-a wrong pairing of rows, timesteps or prompts changes the predictions. It records, in the kernels' row layout
+guidance.py on renders rgb [B, 3, r, r] (upsampled bilinearly to the prior's R when r < R, as the trainer's
+--render-resolution does) with fixed noise, timesteps and ASD shift draws, and a stand-in prior: a fixed smooth
+function of (x_t, t, text, camera), so that a wrong pairing of rows, timesteps or prompts changes the predictions. It records, in the kernels' row layout
 (cond at t, uncond at t, ASD's cond at t + dt): the samples the prior was given, their timesteps and its
 predictions; and the surrogate loss and its gradient w.r.t. rgb by autograd (the factor 2 / B included).
 A table of annealed [T_min, T_max] and of ASD's shifted timesteps covers the host-side integer arithmetic.
@@ -58,7 +58,7 @@ def _case(method: str, batch: int, render_res: int, prior_res: int, progress: fl
     cond = torch.randn(batch, TEXT_LEN, TEXT_DIM, generator=g)
     uncond = torch.randn(1, TEXT_LEN, TEXT_DIM, generator=g).expand(batch, -1, -1)
     camera = torch.randn(batch, 4, generator=g)
-    image = F.interpolate(rgb, size=prior_res, mode="nearest") if render_res != prior_res else rgb
+    image = F.interpolate(rgb, size=prior_res, mode="bilinear", align_corners=False) if render_res != prior_res else rgb
     x = image * 2 - 1
     t_lo, t_hi = guidance._t_range(progress)
     t = torch.randint(t_lo, t_hi + 1, (batch,), generator=g)

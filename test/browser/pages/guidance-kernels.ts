@@ -29,6 +29,7 @@ const CASES: Case[] = [
   { name: 'asd upsampled x2', method: 'asd', batch: 1, renderResolution: 4, priorResolution: 8, guidanceScale: 7.5 },
   { name: 'sds', method: 'sds', batch: 2, renderResolution: 8, priorResolution: 8, guidanceScale: 100 },
   { name: 'sds 10 -> 20', method: 'sds', batch: 1, renderResolution: 10, priorResolution: 20, guidanceScale: 20 },
+  { name: 'asd upsampled x3', method: 'asd', batch: 2, renderResolution: 3, priorResolution: 9, guidanceScale: 7.5 },
   { name: 'csd upsampled x4', method: 'csd', batch: 3, renderResolution: 2, priorResolution: 8, guidanceScale: 1.5 },
   { name: 'asd non-finite', method: 'asd', batch: 2, renderResolution: 4, priorResolution: 4, guidanceScale: 7.5,
     nonFinite: true },
