@@ -1,0 +1,139 @@
+// @ts-check
+/**
+ * `npm run bench:browser` (issue 7): the plugin in headless Chromium, served cross-origin isolated by
+ * scripts/serve.mjs from build/ (`npm run build:site` first; the npm script does it), merged into bench/results.json:
+ *
+ * - prompt_to_mesh_ms_browser_wasm: generate() -> the mesh in a Babylon scene (WebGL engine, render loop running),
+ *   WASM backend with 2 onnxruntime threads, at the default 64^3, median of 5 after a warm-up job
+ *   (test/browser/pages/bench-generate.ts);
+ * - prompt_to_mesh_ms_browser_webgpu: the same on the WebGPU backend, which here is SwiftShader (a CPU
+ *   implementation of WebGPU: a correctness path, far slower than any GPU), median of 3;
+ * - longest_main_thread_task_ms: the longest main-thread task during the 5 WASM jobs: PerformanceObserver's
+ *   'longtask' entries, or, when there is none (>= 50 ms), the longest gap in a zero-delay task loop. The same
+ *   figures while idle (render loop only) are in browser_bench.
+ *
+ * `--tiny` runs a seconds-long configuration (grid 16, 1 run each); `--out FILE` writes elsewhere.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+import { startServer } from '../scripts/serve.mjs';
+import { median, mergeResults, RESULTS_PATH } from './results-file.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SITE_ROOT = new URL('../build/', import.meta.url);
+/** As test/browser/harness.ts launches it. */
+const BASE_FLAGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+const { values: args } = parseArgs({
+  options: { tiny: { type: 'boolean', default: false }, out: { type: 'string', default: RESULTS_PATH } },
+});
+const config = args.tiny
+  ? { grid: 16, wasmRuns: 1, webgpuRuns: 1 }
+  : { grid: 64, wasmRuns: 5, webgpuRuns: 3 };
+
+const round = (/** @type {number} */ ms) => Math.round(ms * 100) / 100;
+
+/**
+ * Opens the benchmark page in a fresh Chromium and returns its report.
+ * @param {{ webgpu: boolean, query: string }} options
+ */
+async function runPage({ webgpu, query }) {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...BASE_FLAGS, ...(webgpu ? ['--enable-unsafe-webgpu'] : [])],
+  });
+  try {
+    const page = await browser.newPage();
+    /** @type {string[]} */
+    const logs = [];
+    page.on('console', (message) => logs.push(`[${message.type()}] ${message.text()}`));
+    page.on('pageerror', (error) => logs.push(`[pageerror] ${error.message}`));
+    await page.goto(`${site.url}bench-generate.html?${query}`);
+    await page.waitForFunction(() => /** @type {{ pageResult?: unknown }} */ (window).pageResult !== undefined, null, {
+      timeout: 0,
+    });
+    try {
+      return await page.evaluate(() => /** @type {{ pageResult?: unknown }} */ (window).pageResult);
+    } catch (error) {
+      throw new Error(`bench-generate.html?${query} failed: ${String(error)}\n${logs.join('\n')}`, { cause: error });
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+if (!existsSync(new URL('bench-generate.html', SITE_ROOT))) {
+  throw new Error('build/ has no benchmark page: run `npm run build:site` first (npm run bench:browser does)');
+}
+const site = await startServer({ root: SITE_ROOT.pathname });
+const loadAtStart = loadavg()[0];
+try {
+  const wasm = /** @type {any} */ (await runPage({
+    webgpu: false,
+    query: `backend=wasm&threads=2&grid=${config.grid}&runs=${config.wasmRuns}`,
+  }));
+  const webgpu = /** @type {any} */ (await runPage({
+    webgpu: true,
+    query: `backend=webgpu&grid=${config.grid}&runs=${config.webgpuRuns}`,
+  }));
+  for (const [name, report] of [['wasm', wasm], ['webgpu', webgpu]]) {
+    if (report.backends.length !== 1 || report.backends[0] !== name) {
+      throw new Error(`the ${name} run ran on ${report.backends.join(', ')}`);
+    }
+  }
+  /** @param {{ longTasks: number[], longestGapMs: number }} watch */
+  const longest = (watch) => round(watch.longTasks.length > 0 ? Math.max(...watch.longTasks) : watch.longestGapMs);
+  /** @param {any} report */
+  const summary = (report) => ({
+    runs: report.inSceneMs.length,
+    grid: report.grid,
+    onnxruntime_threads: report.threads,
+    cross_origin_isolated: report.crossOriginIsolated,
+    adapter: report.info.adapter,
+    startup_ms: round(report.startupMs),
+    warm_up_job_ms: round(report.warmUpMs),
+    prompt_to_mesh_ms_each: report.inSceneMs.map(round),
+    prompt_to_first_frame_ms: round(median(report.drawnMs)),
+    vertices: report.vertices,
+    stage_medians_ms: Object.fromEntries(Object.entries(report.stages).map(([key, ms]) => [key, round(ms)])),
+    long_tasks_ms: report.during.longTasks.map(round),
+    longest_event_loop_gap_ms: round(report.during.longestGapMs),
+  });
+  const figures = {
+    prompt_to_mesh_ms_browser_wasm: round(median(wasm.inSceneMs)),
+    prompt_to_mesh_ms_browser_webgpu: round(median(webgpu.inSceneMs)),
+    longest_main_thread_task_ms: longest(wasm.during),
+  };
+  const details = {
+    browser_bench: {
+      chromium: execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).trim(),
+      prompts: 'rotating: a red wooden barrel, a green cactus, a yellow mushroom, a blue tent, a purple crystal',
+      measured: 'generate() -> job.mesh resolved (mesh in the scene); medians after one warm-up job',
+      webgpu_note: 'WebGPU here is SwiftShader, a CPU implementation: not a GPU figure',
+      wasm: summary(wasm),
+      webgpu: summary(webgpu),
+      idle_longest_main_thread_task_ms: longest(wasm.idle),
+      idle_long_tasks_ms: wasm.idle.longTasks.map(round),
+      load_average_1m_at_start: round(loadAtStart),
+      load_average_1m_at_end: round(loadavg()[0]),
+      tiny: args.tiny,
+      date: new Date().toISOString(),
+    },
+  };
+  mergeResults(figures, details, args.out);
+  console.log(JSON.stringify({ ...figures, ...details }, null, 2));
+  console.log(`merged into ${args.out}`);
+} finally {
+  await site.close();
+}
