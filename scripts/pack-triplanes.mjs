@@ -38,6 +38,7 @@ for (let start = 0; start < count; start += BATCH) {
   const input = new ort.Tensor('int64', ids.subarray(start * length, (start + rows) * length), [rows, length]);
   const { hidden } = await textEncoder.run({ input_ids: input });
   const { triplane } = await generator.run({ text_states: /** @type {ort.Tensor} */ (hidden) });
+  if (!triplane) throw new Error('generator.onnx has no output named triplane');
   chunks.push(Buffer.from(/** @type {Float32Array} */ (triplane.data).buffer));
 }
 writeFileSync(outFile, Buffer.concat(chunks));
