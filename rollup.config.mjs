@@ -58,6 +58,15 @@ export default [
     output: { dir: 'dist', format: 'es', sourcemap: true, chunkFileNames: '[name]-[hash].js' },
   },
   {
+    // The optional entries, scaledreamer-babylon/persistence and scaledreamer-babylon/inspector: their own build so
+    // that index.js shares no chunk with them (apps that import only the plugin load none of their code). They load
+    // @babylonjs/loaders, and @babylonjs/inspector with React, which stay imports (optional peer dependencies).
+    input: { persistence: 'src/persistence/index.ts', inspector: 'src/inspector/index.ts' },
+    external: isDependency,
+    plugins: plugins(),
+    output: { dir: 'dist', format: 'es', sourcemap: true, chunkFileNames: 'entries-[name]-[hash].js' },
+  },
+  {
     // Node only: its own build so that index.js stays free of node: imports. onnxruntime-node (native) stays an
     // import: the CLI loads it on first use and says so if it is not installed.
     input: { cli: 'src/cli/main.ts' },

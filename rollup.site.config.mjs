@@ -1,12 +1,14 @@
 // @ts-check
-// Builds the site that `npm start` and the browser tests serve into build/, flat: the demo (index.html + demo.js),
-// each test page (test/browser/pages/NAME.html + NAME.js) and their shared chunks, plus the default model pack
+// Builds the site that `npm start` and the browser tests serve into build/, flat: the demo (index.html + demo.js,
+// bundled by esbuild: scripts/esbuild-app-plugin.mjs says why), each test page (test/browser/pages/NAME.html +
+// NAME.js) and their shared chunks, plus the default model pack
 // under build/models/default/, where the demo and the pages load it from. Apps import the library by its
 // package name from dist/, as a user's app would, so `npm run build` must run first.
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import esbuild from 'rollup-plugin-esbuild';
+import { esbuildApp } from './scripts/esbuild-app-plugin.mjs';
 import { wgsl } from './scripts/wgsl-plugin.mjs';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -21,18 +23,27 @@ const htmlFiles = {
   ...Object.fromEntries(pageNames.map((name) => [`${name}.html`, join(PAGES_DIR, `${name}.html`)])),
 };
 
+/** The package's entries (`scaledreamer-babylon`, `scaledreamer-babylon/inspector`, ...) -> their files in dist/. */
+const LIBRARY_ENTRIES = {
+  [pkg.name]: './dist/index.js',
+  [`${pkg.name}/inspector`]: './dist/inspector.js',
+  [`${pkg.name}/persistence`]: './dist/persistence.js',
+};
+
 /**
- * Resolves `import ... from 'scaledreamer-babylon'` to the built dist/index.js, and emits the files that index.js
- * loads by URL (the worker, its chunks and the .wasm) beside the app's bundle, where its
+ * Resolves `import ... from 'scaledreamer-babylon'` (and its other entries) to the built dist/ files, and emits the
+ * files that index.js loads by URL (the worker, its chunks and the .wasm) beside the app's bundle, where its
  * `new URL('./compute.worker.js', import.meta.url)` points once bundled. Vite and webpack do the latter on their own.
  * @returns {import('rollup').Plugin}
  */
 function libraryFromDist() {
-  const isLibraryEntry = (/** @type {string} */ file) => /^index\.js(\.map)?$/.test(file) || file.endsWith('.d.ts');
+  const isLibraryEntry = (/** @type {string} */ file) =>
+    /^(index|inspector|persistence|entries-.+)\.js(\.map)?$/.test(file) || file.endsWith('.d.ts');
   return {
     name: 'library-from-dist',
     resolveId(id) {
-      return id === pkg.name ? this.resolve('./dist/index.js') : null;
+      const file = LIBRARY_ENTRIES[id];
+      return file ? this.resolve(file) : null;
     },
     generateBundle() {
       for (const entry of readdirSync('dist', { withFileTypes: true })) {
@@ -76,12 +87,12 @@ function defaultModelPack() {
 /** @type {import('rollup').RollupOptions} */
 export default {
   input: {
-    demo: 'demo/main.ts',
     ...Object.fromEntries(pageNames.map((name) => [name, join(PAGES_DIR, `${name}.ts`)])),
   },
   plugins: [
     libraryFromDist(),
     defaultModelPack(),
+    esbuildApp({ name: 'demo', entry: 'demo/main.ts', alias: LIBRARY_ENTRIES }),
     nodeResolve({ browser: true }),
     wgsl(),
     esbuild({ target: 'es2022' }),

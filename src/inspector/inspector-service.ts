@@ -19,6 +19,11 @@ export const PROMPT_INSPECTOR_PANE_KEY = 'ScaleDreamer Prompt Inspector';
 export interface PromptInspectorOptions extends PromptInspectorPanelOptions {
   /** Open the prompt inspector's pane when the Inspector shows. Default true. */
   readonly selectPane?: boolean;
+  /**
+   * Which side pane holds it. Default `'left'`, beside the scene explorer: opening a row selects its mesh, and the
+   * Inspector then shows the mesh's properties in the right pane (a pane on the right would be switched away from).
+   */
+  readonly side?: 'left' | 'right';
   /** Called with the panel once it exists (e.g. to open a row), and with null when the Inspector closes. */
   readonly onPanel?: (panel: PromptInspectorPanel | null) => void;
   /** Further Inspector options (layout, theme, other services), passed to `ShowInspector` as they are. */
@@ -98,7 +103,7 @@ export async function createPromptInspectorServiceAsync(
         title: 'ScaleDreamer assets',
         icon: Icon,
         content: Content,
-        horizontalLocation: 'right',
+        horizontalLocation: options.side ?? 'left',
         verticalLocation: 'top',
         keepMounted: true,
         teachingMoment: false,
@@ -122,6 +127,18 @@ export async function createPromptInspectorServiceAsync(
         syncing = false;
       });
 
+      // A regenerated asset has a new mesh: keep the Inspector on it if it showed the old one.
+      const onAsset = options.library.onAssetChangedObservable.add((asset: LibraryAsset) => {
+        if (panel.selected !== asset.id || options.library.get(asset.id) !== asset) return;
+        const shown = selection.selectedEntity;
+        if (shown === asset.mesh || (shown !== null && !(shown as { isDisposed?: () => boolean }).isDisposed?.())) {
+          return;
+        }
+        syncing = true;
+        selection.selectedEntity = asset.mesh;
+        syncing = false;
+      });
+
       if (options.selectPane ?? true) {
         queueMicrotask(() => shell.sidePanes.find((candidate) => candidate.key === PROMPT_INSPECTOR_PANE_KEY)?.select());
       }
@@ -129,6 +146,7 @@ export async function createPromptInspectorServiceAsync(
       return {
         dispose: () => {
           selection.onSelectedEntityChanged.remove(onSelection);
+          options.library.onAssetChangedObservable.remove(onAsset);
           panel.onSelectObservable.remove(onRow);
           pane.dispose();
           panel.dispose();
