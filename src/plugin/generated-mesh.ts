@@ -14,7 +14,10 @@ import type { PositionLike } from './scale-dreamer-options.js';
 
 /** Milliseconds per stage of a job, from `generate()` to the mesh in the scene. */
 export interface GenerationTimings extends WorkerTimings {
-  /** From `generate()` until a worker with ready sessions took the job (queue and worker start-up). */
+  /**
+   * From `generate()` to the mesh arrays' arrival, less the worker's `totalMs`: the queue, the worker's start-up
+   * (sessions) and the messages both ways.
+   */
   readonly waitMs: number;
   /** Building the Babylon mesh on the main thread. */
   readonly buildMs: number;

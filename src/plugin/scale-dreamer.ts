@@ -164,15 +164,11 @@ export class ScaleDreamer implements ScenePlugin {
       return job;
     }
 
-    let waitMs = 0;
     const task: PoolTask = {
       prompt,
       request: { inputIds: BigInt64Array.from(encoded.ids, BigInt), gridSize: resolved.gridSize },
-      onStage: (stage) => {
-        if (stage === 'encoding') waitMs = job._elapsed();
-        job._progress(stage);
-      },
-      resolve: (data, worker) => this._deliver(job, scene, data, worker, resolved, encoded.unknownWords, waitMs),
+      onStage: (stage) => job._progress(stage),
+      resolve: (data, worker) => this._deliver(job, scene, data, worker, resolved, encoded.unknownWords),
       reject: (error) => job._fail(error),
     };
     job._setCancelHandler((reason) => this._pool.cancel(task, reason));
@@ -227,9 +223,11 @@ export class ScaleDreamer implements ScenePlugin {
     worker: GenerationWorkerInfo,
     options: ResolvedGenerateOptions,
     unknownWords: readonly string[],
-    waitMs: number,
   ): void {
     if (job.state !== 'pending') return;
+    // Everything but the worker's pipeline and the build: queue, worker start-up, messages. Measured from the two
+    // ends rather than from the 'encoding' event, which a busy main thread receives late.
+    const waitMs = Math.max(0, job._elapsed() - data.timings.totalMs);
     if (scene.isDisposed) {
       job._fail(abortError('the scene was disposed before the mesh arrived'));
       return;

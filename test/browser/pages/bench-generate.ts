@@ -1,7 +1,7 @@
 // The browser benchmark's page (bench/browser.mjs; not a test): prompt -> mesh in a Babylon scene (WebGL engine,
 // render loop running), timed from generate() to the mesh in the scene and to the first frame that draws it, after
 // a warm-up job; and the main thread's long tasks (PerformanceObserver 'longtask', >= 50 ms) during the timed jobs
-// and while idle, with an event-loop probe for the longest task below that threshold.
+// and while idle.
 //
 // Query: backend (wasm | webgpu), runs, grid, threads (onnxruntime-web WASM threads; default onnxruntime's).
 import { ArcRotateCamera } from '@babylonjs/core/Cameras/arcRotateCamera.js';
@@ -25,43 +25,40 @@ const RUNS = Number(query.get('runs') ?? 5);
 const GRID_SIZE = Number(query.get('grid') ?? 64);
 const THREADS = query.has('threads') ? Number(query.get('threads')) : undefined;
 const IDLE_MS = 2000;
+const TRACE_MARK = 'scaledreamer-bench:jobs';
+/** render=0 stops the render loop during the jobs: tells the main thread's own work from frames drawn meanwhile. */
+const RENDER = query.get('render') !== '0';
 
-/** Long tasks (>= 50 ms, the browser's threshold) and, for shorter ones, the longest gap in a zero-delay task loop. */
+/**
+ * Long tasks (>= 50 ms, the browser's threshold) while watching. Wall-clock durations: on a busy machine they include
+ * the time the main thread waited for a core, which bench/browser.mjs tells apart with a trace (CPU time per task).
+ */
 class MainThreadWatch {
   private readonly _longTasks: number[] = [];
-  private _longestGap = 0;
-  private _last = 0;
+  /** Start times of the long tasks (performance.now() clock), to place them among a job's stages. */
+  readonly longTaskStarts: number[] = [];
   private _running = false;
-  private readonly _channel = new MessageChannel();
   private readonly _observer = new PerformanceObserver((list) => {
-    if (this._running) for (const entry of list.getEntries()) this._longTasks.push(entry.duration);
+    if (!this._running) return;
+    for (const entry of list.getEntries()) {
+      this._longTasks.push(entry.duration);
+      this.longTaskStarts.push(entry.startTime);
+    }
   });
 
   constructor() {
     this._observer.observe({ type: 'longtask' });
-    this._channel.port1.onmessage = () => this._tick();
   }
 
   start(): void {
     this._longTasks.length = 0;
-    this._longestGap = 0;
     this._running = true;
-    this._last = performance.now();
-    this._channel.port2.postMessage(0);
   }
 
-  /** Stops watching; the long tasks seen and the longest gap between two turns of the probe's loop. */
-  stop(): { longTasks: number[]; longestGapMs: number } {
+  /** Stops watching; the long tasks seen. */
+  stop(): { longTasks: number[] } {
     this._running = false;
-    return { longTasks: [...this._longTasks], longestGapMs: this._longestGap };
-  }
-
-  private _tick(): void {
-    if (!this._running) return;
-    const now = performance.now();
-    this._longestGap = Math.max(this._longestGap, now - this._last);
-    this._last = now;
-    this._channel.port2.postMessage(0);
+    return { longTasks: [...this._longTasks] };
   }
 }
 
@@ -97,13 +94,21 @@ reportResult(
     const startupMs = performance.now() - coldStart;
 
     /** One job: generate() -> mesh in the scene -> first frame drawn with it. */
+    const stageTimes: { job: number; stage: string; at: number }[] = [];
+    /** The main thread's own synchronous work per job: generate() (checks, tokenizer) and building the mesh. */
+    const mainThreadMs: number[] = [];
     const job = async (index: number) => {
       const start = performance.now();
-      const mesh = await scaleDreamer.generate(PROMPTS[index % PROMPTS.length]!, { gridSize: GRID_SIZE }).mesh;
+      const generation = scaleDreamer.generate(PROMPTS[index % PROMPTS.length]!, { gridSize: GRID_SIZE });
+      const generateCallMs = performance.now() - start;
+      generation.onProgressObservable.add(({ stage }) => stageTimes.push({ job: index, stage, at: performance.now() }));
+      const mesh = await generation.mesh;
       const inSceneMs = performance.now() - start;
-      await new Promise((resolve) => scene.onAfterRenderObservable.addOnce(resolve));
+      if (RENDER) await new Promise((resolve) => scene.onAfterRenderObservable.addOnce(resolve));
+      else scene.render();
       const drawnMs = performance.now() - start;
       const metadata = (mesh.metadata as GeneratedMeshMetadataHolder).scaleDreamer;
+      mainThreadMs.push(generateCallMs + metadata.timings.buildMs);
       mesh.dispose(false, true);
       return { inSceneMs, drawnMs, metadata };
     };
@@ -111,9 +116,16 @@ reportResult(
     watch.start();
     const warmUp = await job(0);
     const warmUpWatch = watch.stop();
+    mainThreadMs.length = 0;
     const runs: { inSceneMs: number; drawnMs: number; metadata: GeneratedMeshMetadata }[] = [];
+    if (!RENDER) engine.stopRenderLoop();
+    watch.longTaskStarts.length = 0;
+    stageTimes.length = 0;
     watch.start();
+    // Marks for bench/browser.mjs's trace (devtools.timeline 'TimeStamp' events), which gives each task's CPU time.
+    console.timeStamp(`${TRACE_MARK}:start`);
     for (let i = 0; i < RUNS; i++) runs.push(await job(i));
+    console.timeStamp(`${TRACE_MARK}:end`);
     const during = watch.stop();
 
     const stages: Record<string, number> = {};
@@ -139,6 +151,10 @@ reportResult(
       backends: [...new Set(runs.map((run) => run.metadata.backend))],
       stages,
       during,
+      render: RENDER,
+      mainThreadMs,
+      longTaskStarts: watch.longTaskStarts,
+      stageTimes,
       idle,
     };
   })(),
