@@ -15,6 +15,9 @@ export interface LevelEngine {
   readonly fallbackReason: string | null;
 }
 
+/** How long a new WebGPU device must live before the level trusts it. */
+const DEVICE_CHECK_MS = 300;
+
 export async function createLevelEngine(canvas: HTMLCanvasElement): Promise<LevelEngine> {
   const wanted = new URLSearchParams(location.search).get('engine');
   let fallbackReason = 'the page asked for WebGL';
@@ -26,7 +29,18 @@ export async function createLevelEngine(canvas: HTMLCanvasElement): Promise<Leve
       touched = true;
       const engine = new WebGPUEngine(canvas, { antialias: true, adaptToDeviceRatio: true });
       await engine.initAsync();
-      return { engine, canvas, kind: 'WebGPU', fallbackReason: null };
+      // Some software adapters (SwiftShader in headless Chromium) hand out a device that is lost at once, again and
+      // again: give the device a moment, and use WebGL if it is lost.
+      const lost = await new Promise<boolean>((resolve) => {
+        const observer = engine.onContextLostObservable.addOnce(() => resolve(true));
+        setTimeout(() => {
+          engine.onContextLostObservable.remove(observer);
+          resolve(false);
+        }, DEVICE_CHECK_MS);
+      });
+      if (!lost) return { engine, canvas, kind: 'WebGPU', fallbackReason: null };
+      engine.dispose();
+      throw new Error('the WebGPU device was lost as soon as it started');
     } catch (error) {
       if (wanted === 'webgpu') throw error;
       fallbackReason = error instanceof Error ? error.message : String(error);

@@ -41,6 +41,8 @@ declare global {
       readonly scene: Scene;
       readonly level: Level;
       readonly engineKind: 'WebGPU' | 'WebGL';
+      /** Why the WebGPU engine was not used; null when it was. */
+      readonly engineFallbackReason: string | null;
       library?: AssetLibrary;
       scaleDreamer?: ScaleDreamer;
       /** Resolves once stored assets are restored and the prompt box is enabled. */
@@ -78,7 +80,12 @@ function showStorageProblem(text: string): void {
 const { engine, canvas, kind: engineKind, fallbackReason } = await createLevelEngine(
   element('scene', HTMLCanvasElement));
 const level = createLevel(engine, canvas);
-const demo: NonNullable<Window['scaleDreamerDemo']> = { scene: level.scene, level, engineKind };
+const demo: NonNullable<Window['scaleDreamerDemo']> = {
+  scene: level.scene,
+  level,
+  engineKind,
+  engineFallbackReason: fallbackReason,
+};
 window.scaleDreamerDemo = demo;
 const wake = startRenderLoop(engine, level, canvas);
 
@@ -270,7 +277,8 @@ async function start(): Promise<void> {
   promptBox.say('Type a prompt made of the pack\'s words, or pick an example.');
   status.textContent = `Starting the generation worker…${restoredText}`;
   const [worker] = await scaleDreamer.whenReadyAsync();
-  status.textContent = `Ready (${worker?.backend}): ${engineKind} engine.${restoredText} Type a prompt made of the ` +
+  const engineText = fallbackReason ? `${engineKind} engine (WebGPU: ${fallbackReason})` : `${engineKind} engine`;
+  status.textContent = `Ready (${worker?.backend}): ${engineText}.${restoredText} Type a prompt made of the ` +
     'pack\'s words, e.g. "a red wooden barrel".';
 }
 

@@ -2,11 +2,13 @@
  * End to end: the demo level as `npm start` serves it, in headless Chromium (WebGL engine on SwiftShader; the
  * generator on WASM). Types prompts, checks bad input and spam, opens the prompt inspector, regenerates an asset in
  * place with an edited prompt, reloads and finds the assets restored from IndexedDB; takes the README's screenshot.
- * A second test fills the origin's storage quota and expects the failure in the UI.
+ * A second test fills the origin's storage quota and expects the failure in the UI; a third starts the level in a
+ * browser whose WebGPU cannot drive a canvas, and expects the WebGL engine.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { chromium } from 'playwright-core';
 import { launchChromium, startSite, type Site } from './harness.js';
 
 const VIEWPORT = { width: 1280, height: 720 };
@@ -255,4 +257,37 @@ test('a full storage quota is reported in the UI, and the asset stays in the lev
   const [asset] = await assets(page);
   expect(asset).toMatchObject({ prompt: 'a purple crystal', saveState: 'failed' });
   await context.close();
+}, 120_000);
+
+test('where WebGPU cannot drive the canvas, the level starts on the WebGL engine and says why', async () => {
+  // WebGPU compute on SwiftShader, and the flags a WebGPU canvas needs: Babylon's WebGPU engine starts, but its
+  // device is lost at once here, which the level must notice.
+  const webgpu = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--no-first-run', '--disable-quic', '--enable-unsafe-webgpu', '--use-angle=vulkan',
+      '--enable-features=Vulkan'],
+  });
+  try {
+    const page = await webgpu.newPage({ viewport: VIEWPORT });
+    await openLevel(page, site.url);
+    const engine = await page.evaluate(() => ({
+      kind: window.scaleDreamerDemo!.engineKind,
+      reason: window.scaleDreamerDemo!.engineFallbackReason,
+      hasGpu: 'gpu' in navigator,
+    }));
+    console.log(`engine: ${JSON.stringify(engine)}`);
+    expect(engine.hasGpu).toBe(true);
+    if (engine.kind === 'WebGL') {
+      expect(engine.reason).not.toBe('this browser has no WebGPU');
+      expect(await page.locator('#status').textContent()).toContain(`WebGL engine (WebGPU: ${engine.reason})`);
+    }
+    else expect(engine.reason).toBeNull();
+    await page.locator('#prompt').fill('a purple crystal');
+    await page.locator('#generate').click();
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 60_000 })
+      .toMatch(/^a purple crystal: \d+ vertices/);
+  } finally {
+    await webgpu.close();
+  }
 }, 120_000);
