@@ -10,6 +10,8 @@
  * bundler would find them (rollup's library-from-dist plugin copies the workers and .wasm files they load by URL
  * beside the app's files, which must therefore be written flat into the same folder).
  */
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 
 /**
@@ -21,13 +23,16 @@ const INSPECTOR_EDITORS = ['node-editor', 'node-geometry-editor', 'node-particle
 
 /**
  * @param {{ name: string, entry: string, alias: Record<string, string> }} app the entry `entry` becomes `<name>.js`,
- *   its chunks `<name>-*.js`.
+ *   its chunks `<name>.chunk-*.js`.
  * @returns {import('rollup').Plugin}
  */
 export function esbuildApp({ name, entry, alias }) {
+  /** @type {Set<string>} */
+  const emitted = new Set();
   return {
     name: 'esbuild-app',
     async generateBundle() {
+      emitted.clear();
       const result = await build({
         entryPoints: { [name]: entry },
         bundle: true,
@@ -36,7 +41,7 @@ export function esbuildApp({ name, entry, alias }) {
         platform: 'browser',
         target: 'es2022',
         outdir: 'out',
-        chunkNames: `${name}-[name]-[hash]`,
+        chunkNames: `${name}.chunk-[name]-[hash]`,
         sourcemap: true,
         write: false,
         alias,
@@ -49,7 +54,16 @@ export function esbuildApp({ name, entry, alias }) {
       const root = `${process.cwd()}/out/`;
       for (const file of result.outputFiles) {
         if (!file.path.startsWith(root)) throw new Error(`esbuild wrote outside its folder: ${file.path}`);
-        this.emitFile({ type: 'asset', fileName: file.path.slice(root.length), source: file.contents });
+        const fileName = file.path.slice(root.length);
+        emitted.add(fileName);
+        this.emitFile({ type: 'asset', fileName, source: file.contents });
+      }
+    },
+    // Chunk names carry content hashes: remove the app's chunks from earlier builds, which nothing loads any more.
+    writeBundle({ dir }) {
+      if (!dir) return;
+      for (const file of readdirSync(dir)) {
+        if (file.startsWith(`${name}.chunk-`) && !emitted.has(file)) rmSync(join(dir, file));
       }
     },
   };
