@@ -1,11 +1,12 @@
 /**
  * Command line of `scaledreamer` (issue 6):
- *   scaledreamer generate "<prompt>" -o out.glb [--seed N] [--grid 64] [--refine asd|sds|csd --steps N] [--json]
- *     [--lenient] [--pack DIR] [--triplane FILE]
+ *   scaledreamer generate "<prompt>" -o out.glb [--seed N] [--grid 64] [--refine asd|sds|csd --steps N [--eta E]
+ *     [--guidance-scale G]] [--json] [--lenient] [--pack DIR] [--triplane FILE]
  * Parsed and checked here, before any model is loaded, so that every bad argument gets a one-line message. A new
  * option is one entry in `OPTIONS` (node:util parseArgs), one field in `GenerateArgs` and its check below.
  */
 import { parseArgs } from 'node:util';
+import { DEFAULT_ETA, DEFAULT_GUIDANCE_SCALE, MAX_GUIDANCE_SCALE } from '../kernels/guidance-options.js';
 import { DEFAULT_GRID_RESOLUTION, MAX_GRID_RESOLUTION, MIN_GRID_RESOLUTION } from '../mesh/marching-cubes.js';
 
 /** Longer prompts are refused outright (the tokenizer's 24-token limit refuses most before this). */
@@ -25,6 +26,9 @@ Options:
   --grid N               marching-cubes grid points per axis, ${GRID_RANGE} (default ${DEFAULT_GRID_RESOLUTION})
   --refine asd|sds|csd   refine the triplane with score distillation before meshing
   --steps N              refinement steps, 1..${MAX_REFINE_STEPS} (default ${DEFAULT_REFINE_STEPS}; needs --refine)
+  --eta E                ASD's time-shift ratio, 0..1 (default ${DEFAULT_ETA}; needs --refine)
+  --guidance-scale G     classifier-free guidance scale, 0..${MAX_GUIDANCE_SCALE} (default asd ${DEFAULT_GUIDANCE_SCALE.asd}, sds ${DEFAULT_GUIDANCE_SCALE.sds},
+                         csd ${DEFAULT_GUIDANCE_SCALE.csd}; needs --refine)
   --json                 print a machine-readable summary on stdout
   --lenient              map words outside the pack's vocabulary to <unk> (and report them) instead of failing
   --pack DIR             model pack folder (default: the package's models/default)
@@ -39,7 +43,13 @@ export interface GenerateArgs {
   readonly output: string;
   readonly seed: number;
   readonly grid: number;
-  readonly refine: { readonly method: RefineMethod; readonly steps: number } | null;
+  /** eta and guidanceScale are null for the method's defaults. */
+  readonly refine: {
+    readonly method: RefineMethod;
+    readonly steps: number;
+    readonly eta: number | null;
+    readonly guidanceScale: number | null;
+  } | null;
   readonly json: boolean;
   /** Unknown words become `<unk>` instead of an error. */
   readonly lenient: boolean;
@@ -63,6 +73,15 @@ function integerOption(name: string, text: string | undefined, fallback: number,
   return value;
 }
 
+function numberOption(name: string, text: string | undefined, min: number, max: number): number | null {
+  if (text === undefined) return null;
+  const value = Number(text);
+  if (!text.trim() || !(value >= min && value <= max)) {
+    throw new UsageError(`--${name} must be a number in [${min}, ${max}], got "${text}"`);
+  }
+  return value;
+}
+
 /** Every option, as node:util parseArgs takes them; numbers are strings here and checked below. */
 const OPTIONS = {
   output: { type: 'string', short: 'o' },
@@ -70,6 +89,8 @@ const OPTIONS = {
   grid: { type: 'string' },
   refine: { type: 'string' },
   steps: { type: 'string' },
+  eta: { type: 'string' },
+  'guidance-scale': { type: 'string' },
   json: { type: 'boolean' },
   lenient: { type: 'boolean' },
   pack: { type: 'string' },
@@ -108,9 +129,15 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     if (!REFINE_METHODS.includes(method)) {
       throw new UsageError(`--refine must be one of ${REFINE_METHODS.join(', ')}, got "${values.refine}"`);
     }
-    refine = { method, steps: integerOption('steps', values.steps, DEFAULT_REFINE_STEPS, 1, MAX_REFINE_STEPS) };
-  } else if (values.steps !== undefined) {
-    throw new UsageError('--steps needs --refine asd|sds|csd');
+    refine = {
+      method,
+      steps: integerOption('steps', values.steps, DEFAULT_REFINE_STEPS, 1, MAX_REFINE_STEPS),
+      eta: numberOption('eta', values.eta, 0, 1),
+      guidanceScale: numberOption('guidance-scale', values['guidance-scale'], 0, MAX_GUIDANCE_SCALE),
+    };
+  } else {
+    const needsRefine = (['steps', 'eta', 'guidance-scale'] as const).find((name) => values[name] !== undefined);
+    if (needsRefine) throw new UsageError(`--${needsRefine} needs --refine asd|sds|csd`);
   }
   return {
     command: 'generate',

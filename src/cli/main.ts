@@ -12,9 +12,10 @@ import { positionBounds, type IndexedMesh } from '../mesh/indexed-mesh.js';
 import type { MarchingCubesStats } from '../mesh/marching-cubes.js';
 import type { ModelPack } from '../pack/model-pack.js';
 import { PackError } from '../pack/pack-error.js';
+import { refineTriplaneOnCpu } from '../refine/cpu-refine.js';
 import { PromptTooLongError, UnknownWordsError } from '../text/word-tokenizer.js';
 import { parseCliArgs, UsageError, USAGE, type GenerateArgs } from './args.js';
-import { loadPackFromDisk, meshPlanes, NodeGenerator } from './node-generator.js';
+import { importOnnxRuntime, loadPackFromDisk, meshPlanes, NodeGenerator } from './node-generator.js';
 
 /** A failure the user can act on: exit code 1, the message printed without a stack trace. */
 export class CliError extends Error {
@@ -82,6 +83,38 @@ interface Made {
   readonly stats: MarchingCubesStats;
   readonly unknownWords: readonly string[];
   readonly timings: Record<string, number>;
+  readonly refined?: Refined | undefined;
+}
+
+interface Refined {
+  readonly planes: Float32Array;
+  /** The JSON summary's `refine`. */
+  readonly summary: Record<string, unknown>;
+  readonly refineMs: number;
+}
+
+/** --refine: score distillation of the planes against the pack's prior, on the CPU (src/refine, docs/refinement.md). */
+async function refine(args: GenerateArgs, pack: ModelPack, planes: Float32Array): Promise<Refined> {
+  const { method, steps, eta, guidanceScale } = args.refine!;
+  const start = performance.now();
+  const result = await refineTriplaneOnCpu({
+    ort: await importOnnxRuntime(),
+    prior: pack.prior,
+    decoder: pack.generator!.decoder,
+    sessionOptions: { intraOpNumThreads: 1, interOpNumThreads: 1 },
+    encodeOptions: { mode: args.lenient ? 'lenient' : 'strict' },
+  }, planes, args.prompt, {
+    method,
+    steps,
+    seed: args.seed,
+    ...(eta === null ? {} : { eta }),
+    ...(guidanceScale === null ? {} : { guidanceScale }),
+  });
+  const { options } = result;
+  const summary = { method, steps, eta: options.eta, guidance_scale: options.guidanceScale,
+    resolution: options.resolution, final_loss: result.losses.at(-1)?.loss ?? null,
+    ms_per_step: Math.round(result.msPerStep * 10) / 10 };
+  return { planes: result.planes, summary, refineMs: performance.now() - start };
 }
 
 async function make(args: GenerateArgs, pack: ModelPack): Promise<Made> {
@@ -90,13 +123,22 @@ async function make(args: GenerateArgs, pack: ModelPack): Promise<Made> {
     const readStart = performance.now();
     const planes = await readTriplane(args.triplane, decoder.shape.channels);
     const readMs = performance.now() - readStart;
-    const { mesh, stats, timings } = meshPlanes(decoder, planes, args.grid);
-    return { mesh, stats, unknownWords: [], timings: { read_triplane_ms: readMs, ...timings } };
+    const refined = args.refine ? await refine(args, pack, planes) : undefined;
+    const { mesh, stats, timings } = meshPlanes(decoder, refined?.planes ?? planes, args.grid);
+    return { mesh, stats, unknownWords: [], refined,
+      timings: { read_triplane_ms: readMs, ...(refined ? { refine_ms: refined.refineMs } : {}), ...timings } };
   }
   const sessionStart = performance.now();
   const generator = await NodeGenerator.create(pack);
   const sessionMs = performance.now() - sessionStart;
   try {
+    if (args.refine) {
+      const made = await generator.triplane(args.prompt, args.lenient ? 'lenient' : 'strict');
+      const refined = await refine(args, pack, made.planes);
+      const { mesh, stats, timings } = meshPlanes(decoder, refined.planes, args.grid);
+      return { mesh, stats, unknownWords: made.unknownWords, refined,
+        timings: { sessions_ms: sessionMs, ...made.timings, refine_ms: refined.refineMs, ...timings } };
+    }
     const made = await generator.generate(args.prompt, args.grid, args.lenient ? 'lenient' : 'strict');
     return { ...made, timings: { sessions_ms: sessionMs, ...made.timings } };
   } finally {
@@ -107,13 +149,10 @@ async function make(args: GenerateArgs, pack: ModelPack): Promise<Made> {
 async function generate(args: GenerateArgs, io: CliIo): Promise<void> {
   const start = performance.now();
   await checkWritable(args.output);
-  if (args.refine) {
-    throw new CliError(`--refine ${args.refine.method} is not available yet (issue 6)`);
-  }
   const packStart = performance.now();
   const pack = await loadPackFromDisk(args.pack ?? defaultPackDir());
   const packMs = performance.now() - packStart;
-  const { mesh, stats, unknownWords, timings } = await make(args, pack);
+  const { mesh, stats, unknownWords, timings, refined } = await make(args, pack);
 
   const writeStart = performance.now();
   try {
@@ -133,6 +172,7 @@ async function generate(args: GenerateArgs, io: CliIo): Promise<void> {
     bounds: positionBounds(mesh.positions),
     evaluated_points: stats.evaluatedPoints,
     unknown_words: unknownWords,
+    ...(refined ? { refine: refined.summary } : {}),
     timings: roundTimings({ ...allTimings, total_ms: performance.now() - start }),
   };
   if (unknownWords.length && !args.json) {

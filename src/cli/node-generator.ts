@@ -58,7 +58,7 @@ export const readPackFileFromDisk: PackReader = async (url) => {
 type OnnxRuntimeNode = typeof import('onnxruntime-node');
 
 /** onnxruntime-node is a peer the CLI needs and the library does not: imported on first use. */
-async function importOnnxRuntime(): Promise<OnnxRuntimeNode> {
+export async function importOnnxRuntime(): Promise<OnnxRuntimeNode> {
   try {
     return await import('onnxruntime-node');
   } catch (error) {

@@ -4,6 +4,7 @@
  * parameter so that this module imports none.
  */
 import type { InferenceSession } from 'onnxruntime-web';
+import { checkTriplane } from '../kernels/triplane-layout.js';
 import type { PriorModels } from '../pack/model-pack.js';
 import type { TriplaneDecoderWeights } from '../pack/triplane-decoder.js';
 import type { EncodeOptions } from '../text/word-tokenizer.js';
@@ -32,8 +33,10 @@ export interface CpuRefineSetup {
 }
 
 /**
- * Refines `planes` (`[3, C, R, R]`, not modified) for `prompt`; the result holds the refined copy.
- * @throws {TypeError | RangeError} naming a bad option, before the sessions are created.
+ * Refines `planes` (`[3, C, R, R]` with the decoder's C and any R; not modified) for `prompt`; the result holds the
+ * refined copy.
+ * @throws {TypeError | RangeError} naming a bad option, or if `planes` is not [3, C, R, R], before the sessions are
+ *   created.
  * @throws what refineTriplane throws.
  */
 export async function refineTriplaneOnCpu(
@@ -48,6 +51,8 @@ export async function refineTriplaneOnCpu(
     priorResolution: prior.resolution,
     samples: decoder.renderer.samples,
   });
+  const shape = { ...decoder.shape, resolution: Math.round(Math.sqrt(planes.length / (3 * decoder.shape.channels))) };
+  checkTriplane(shape, planes, decoder.weights);
   const textEncoder = await ort.InferenceSession.create(prior.textEncoder, sessionOptions);
   let unet: InferenceSession | null = null;
   try {
@@ -62,7 +67,7 @@ export async function refineTriplaneOnCpu(
       unconditionalPrompt: prior.text.unconditionalPrompt,
       ...(setup.encodeOptions ? { encodeOptions: setup.encodeOptions } : {}),
     });
-    const kernels = new CpuRefineKernels(decoder.shape, planes, decoder.weights, {
+    const kernels = new CpuRefineKernels(shape, planes, decoder.weights, {
       learningRate: resolved.learningRate,
       beta: decoder.renderer.beta,
     });
