@@ -115,6 +115,7 @@ export type {
   GeneratedMeshMetadata,
   GeneratedMeshMetadataHolder,
   GenerationTimings,
+  RefinementMetadata,
 } from './plugin/generated-mesh.js';
 export { RegisterScenePlugins, type ScenePlugin } from './plugin/scene-plugin.js';
 export { SCALEDREAMER_COMPONENT_NAME, ScaleDreamerSceneComponent } from './plugin/scale-dreamer-component.js';

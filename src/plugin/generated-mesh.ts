@@ -8,6 +8,7 @@ import { Color3 } from '@babylonjs/core/Maths/math.color.js';
 import { Mesh } from '@babylonjs/core/Meshes/mesh.js';
 import { VertexData } from '@babylonjs/core/Meshes/mesh.vertexData.js';
 import type { Scene } from '@babylonjs/core/scene.pure.js';
+import type { BabylonMeshArrays } from '../mesh/babylon-space.js';
 import type { Bounds } from '../mesh/indexed-mesh.js';
 import type { GeneratedMeshData, ResolvedBackend, WorkerTimings } from '../workers/generation-protocol.js';
 import type { PositionLike } from './scale-dreamer-options.js';
@@ -29,8 +30,13 @@ export interface GenerationTimings extends WorkerTimings {
 export interface GeneratedMeshMetadata {
   readonly prompt: string;
   readonly seed: number;
-  /** How the triplane was made: `'generator'` (one forward pass); refinement methods come later. */
-  readonly method: 'generator';
+  /**
+   * How the triplane was made: `'generator'` (one forward pass), or the refinement method that refined the
+   * generator's triplane (`refinement` says how far it got).
+   */
+  readonly method: 'generator' | 'asd' | 'sds' | 'csd';
+  /** The refinement, when the job had `refine`; null otherwise. */
+  readonly refinement: RefinementMetadata | null;
   readonly gridSize: number;
   /** Where the models ran. */
   readonly backend: ResolvedBackend;
@@ -47,6 +53,27 @@ export interface GeneratedMeshMetadata {
   /** Grid points whose SDF was decoded. */
   readonly evaluatedPoints: number;
   readonly timings: GenerationTimings;
+}
+
+/** `metadata.scaleDreamer.refinement`: the options and how far the refinement got, updated as it runs. */
+export interface RefinementMetadata {
+  readonly method: 'asd' | 'sds' | 'csd';
+  readonly steps: number;
+  readonly eta: number;
+  readonly guidanceScale: number;
+  readonly resolution: number;
+  readonly meshEvery: number;
+  /** `'running'` until it ends; `'cancelled'` when the job was cancelled while refining (the mesh is kept). */
+  readonly state: 'running' | 'done' | 'cancelled';
+  /** Steps done, and the step the mesh shows (the last remesh). */
+  readonly stepsDone: number;
+  readonly meshStep: number;
+  /** The loss at the last step done; null before the first. */
+  readonly loss: number | null;
+  /** Mean milliseconds per step in the worker (remeshing excluded); null until the refinement ends. */
+  readonly msPerStep: number | null;
+  /** Milliseconds from the generator's mesh in the scene to the last update (the end, once it has ended). */
+  readonly refineMs: number | null;
 }
 
 /** What a generated mesh's `metadata` holds (other keys may be added by the app). */
@@ -78,4 +105,17 @@ export function buildGeneratedMesh(scene: Scene, data: GeneratedMeshData, positi
   material.specularColor = new Color3(0.08, 0.08, 0.08);
   mesh.material = material;
   return mesh;
+}
+
+/**
+ * Replaces the mesh's geometry with new arrays in place (same mesh, material, position and metadata object): the
+ * refinement's remeshes. The arrays are taken as they are (transferred from the worker).
+ */
+export function updateGeneratedMesh(mesh: Mesh, data: BabylonMeshArrays): void {
+  const vertexData = new VertexData();
+  vertexData.positions = data.positions;
+  vertexData.normals = data.normals;
+  vertexData.colors = data.colors;
+  vertexData.indices = data.indices;
+  vertexData.applyToMesh(mesh, false);
 }

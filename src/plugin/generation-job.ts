@@ -8,9 +8,18 @@ import { abortError } from './generation-errors.js';
 
 /**
  * Where a job is, in order: waiting for a worker; waiting for that worker's sessions; text encoder; generator;
- * marching cubes in the worker; building the Babylon mesh; done.
+ * marching cubes in the worker; building the Babylon mesh; with `refine`, refining it (one event per step, the mesh
+ * in the scene and updated in place); done.
  */
-export type GenerationStage = 'queued' | 'starting' | 'encoding' | 'generating' | 'meshing' | 'building' | 'done';
+export type GenerationStage =
+  | 'queued'
+  | 'starting'
+  | 'encoding'
+  | 'generating'
+  | 'meshing'
+  | 'building'
+  | 'refining'
+  | 'done';
 
 /** How a job ended, or that it has not. */
 export type GenerationJobState = 'pending' | 'done' | 'failed' | 'cancelled';
@@ -18,12 +27,14 @@ export type GenerationJobState = 'pending' | 'done' | 'failed' | 'cancelled';
 /** One progress event. */
 export interface GenerationProgress {
   readonly stage: GenerationStage;
-  /** Iterative stages' step (refinement, later); 0 otherwise. */
+  /** Refinement's steps done (1 .. steps), or 0 as it starts; 0 for other stages. */
   readonly step: number;
   /** Iterative stages' step count; 0 otherwise. */
   readonly steps: number;
-  /** Iterative stages' current loss; null otherwise. */
+  /** Refinement's loss at this step; null otherwise. */
   readonly loss: number | null;
+  /** Whether the mesh was updated in place with this event (refinement, every `meshEvery` steps). */
+  readonly meshUpdated: boolean;
   /** Milliseconds since the job was created. */
   readonly elapsedMs: number;
 }
@@ -35,17 +46,21 @@ export class GenerationJob {
    */
   readonly onProgressObservable: Observable<GenerationProgress>;
   /**
-   * The mesh, added to the scene, standing on the ground at the requested position. Rejects with the job's error:
-   * an `AbortError` DOMException (or the signal's reason) when cancelled, `QueueFullError`, `WorkerCrashedError`,
-   * or an error from the worker (a model that fails to load, a backend that cannot start).
+   * The mesh, added to the scene, standing on the ground at the requested position; with `refine`, once refinement
+   * has ended (all steps, or cancelled while refining). Rejects with the job's error: an `AbortError` DOMException
+   * (or the signal's reason) when cancelled before the mesh was in the scene, `QueueFullError`, `WorkerCrashedError`,
+   * or an error from the worker (a model that fails to load, a backend that cannot start). A job that rejects while
+   * refining takes its mesh out of the scene (disposes it).
    */
   readonly mesh: Promise<Mesh>;
+  private _currentMesh: Mesh | null = null;
   private _state: GenerationJobState = 'pending';
   private _stage: GenerationStage = 'queued';
   private readonly _created = performance.now();
   private _resolve!: (mesh: Mesh) => void;
   private _reject!: (error: unknown) => void;
   private _onCancel: ((reason: unknown) => void) | null = null;
+  private _onCancelWhileRefining: ((mesh: Mesh) => void) | null = null;
   private readonly _signal: AbortSignal | undefined;
   private readonly _abortListener = (): void => void this.cancel(this._signal?.reason);
 
@@ -76,17 +91,40 @@ export class GenerationJob {
   }
 
   /**
-   * Stops the job: a queued job leaves the queue; a running one stops its worker, which is replaced. The mesh
-   * promise rejects with `reason` (default: an `AbortError` DOMException). Returns false, doing nothing, if the job
-   * has already ended.
+   * The job's mesh once it is in the scene, before {@link mesh} resolves when the job refines (the same object,
+   * updated in place); null before.
+   */
+  get currentMesh(): Mesh | null {
+    return this._currentMesh;
+  }
+
+  /**
+   * Stops the job: a queued job leaves the queue; a generating one stops its worker, which is replaced, and the mesh
+   * promise rejects with `reason` (default: an `AbortError` DOMException). A refining one (its mesh in the scene)
+   * stops refining at the worker's next step, keeps the mesh as last updated and resolves the mesh promise with it;
+   * its metadata's `refinement.state` is `'cancelled'`. Either way the job's state becomes `'cancelled'`. Returns
+   * false, doing nothing, if the job has already ended.
    */
   cancel(reason: unknown = abortError(`generation of ${JSON.stringify(this.prompt)} was cancelled`)): boolean {
     if (this._state !== 'pending') return false;
     const onCancel = this._onCancel;
+    const mesh = this._currentMesh;
+    const onCancelWhileRefining = this._onCancelWhileRefining;
     this._settle('cancelled');
-    this._reject(reason);
+    if (mesh) {
+      onCancelWhileRefining?.(mesh);
+      this._resolve(mesh);
+    } else {
+      this._reject(reason);
+    }
     onCancel?.(reason);
     return true;
+  }
+
+  /** @internal The mesh is in the scene and refinement starts; `onCancel` records a cancel in its metadata. */
+  _refining(mesh: Mesh, onCancel: (mesh: Mesh) => void): void {
+    this._currentMesh = mesh;
+    this._onCancelWhileRefining = onCancel;
   }
 
   /** @internal What cancelling does besides rejecting: the pool's part. Called at most once. */
@@ -95,7 +133,7 @@ export class GenerationJob {
   }
 
   /** @internal */
-  _progress(stage: GenerationStage, step = 0, steps = 0, loss: number | null = null): void {
+  _progress(stage: GenerationStage, step = 0, steps = 0, loss: number | null = null, meshUpdated = false): void {
     if (this._state !== 'pending') return;
     this._stage = stage;
     this.onProgressObservable.notifyObservers({
@@ -103,6 +141,7 @@ export class GenerationJob {
       step,
       steps,
       loss,
+      meshUpdated,
       elapsedMs: performance.now() - this._created,
     });
   }
@@ -115,10 +154,16 @@ export class GenerationJob {
     this._resolve(mesh);
   }
 
-  /** @internal Rejects the job unless it has already ended; a rejection with an AbortError counts as cancelled. */
+  /**
+   * @internal Rejects the job unless it has already ended; a rejection with an AbortError counts as cancelled. A
+   * mesh in the scene (refining) is disposed: a rejected job leaves nothing behind.
+   */
   _fail(error: unknown): void {
     if (this._state !== 'pending') return;
+    const mesh = this._currentMesh;
     this._settle(error instanceof DOMException && error.name === 'AbortError' ? 'cancelled' : 'failed');
+    this._currentMesh = null;
+    if (mesh && !mesh.isDisposed()) mesh.dispose(false, true);
     this._reject(error);
   }
 
@@ -130,6 +175,7 @@ export class GenerationJob {
   private _settle(state: Exclude<GenerationJobState, 'pending'>): void {
     this._state = state;
     this._onCancel = null;
+    this._onCancelWhileRefining = null;
     this._signal?.removeEventListener('abort', this._abortListener);
     this.onProgressObservable.clear();
   }

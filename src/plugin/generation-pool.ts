@@ -26,18 +26,31 @@ import {
   type GenerationRequest,
   type GenerationWorkerApi,
   type GenerationWorkerInfo,
+  type RefinementModels,
+  type RefineRequest,
+  type RefineSummary,
+  type RefineUpdate,
   type WorkerStage,
 } from '../workers/generation-protocol.js';
 import { abortError, QueueFullError, WorkerCrashedError } from './generation-errors.js';
 
-/** A unit of work for the pool. Exactly one of `resolve` and `reject` is called, once. */
+/**
+ * A unit of work for the pool. Without `refine`, exactly one of `resolve` and `reject` is called, once. With it,
+ * `resolve` (the generator's mesh) is followed by `onRefineUpdate` per step and then `refined`, unless `reject`
+ * ends the task first; a task cancelled while refining gets none of these after the cancel.
+ */
 export interface PoolTask {
   /** For error messages. */
   readonly prompt: string;
   readonly request: GenerationRequest;
+  /** Refine the generated triplane in the same worker after `resolve`; null for none. */
+  readonly refine: RefineRequest | null;
   /** `'starting'` when the task waits for its worker's sessions, then the worker's stages. */
   onStage(stage: 'starting' | WorkerStage): void;
-  resolve(result: GeneratedMeshData, worker: GenerationWorkerInfo): void;
+  /** Returns false when the task ended there (e.g. an empty mesh): its refinement, if any, is skipped. */
+  resolve(result: GeneratedMeshData, worker: GenerationWorkerInfo): boolean;
+  onRefineUpdate(update: RefineUpdate): void;
+  refined(summary: RefineSummary): void;
   reject(error: unknown): void;
 }
 
@@ -49,6 +62,8 @@ export interface GenerationPoolOptions {
   readonly createWorker: () => Worker;
   /** Fresh copies of the models for one worker (they are transferred to it). */
   readonly models: () => GenerationModels;
+  /** Fresh copies of the prior's models for refinement, sent with a worker's first refinement. */
+  readonly refinementModels: () => RefinementModels;
 }
 
 /** What the pool has started and ended, and what its live workers hold (see {@link GenerationPool.resourceCounts}). */
@@ -72,6 +87,10 @@ let nextLockId = 0;
 class WorkerSlot {
   readonly ready: Promise<GenerationWorkerInfo>;
   task: PoolTask | null = null;
+  /** The task whose refinement was stopped (cancelled); the worker stays busy until its refine call settles. */
+  stopping: PoolTask | null = null;
+  /** Whether the worker has the prior's models (after its first refinement). */
+  private _hasRefinementModels = false;
   private readonly _worker: Worker;
   private readonly _remote: Comlink.Remote<GenerationWorkerApi>;
   /** Why the worker ended; null while it lives. */
@@ -103,6 +122,26 @@ class WorkerSlot {
   /** Runs one job; `onStage` crosses as a comlink proxy, which the worker releases when the job ends. */
   generate(request: GenerationRequest, onStage: (stage: WorkerStage) => void): Promise<GeneratedMeshData> {
     return this._orEnded(this._remote.generate(request, Comlink.proxy(onStage)));
+  }
+
+  /** Refines the triplane of the worker's last generation; `onUpdate` crosses as a comlink proxy. */
+  refine(
+    request: RefineRequest,
+    options: GenerationPoolOptions,
+    onUpdate: (update: RefineUpdate) => void,
+  ): Promise<RefineSummary> {
+    let models: RefinementModels | null = null;
+    if (!this._hasRefinementModels) {
+      models = options.refinementModels();
+      this._hasRefinementModels = true;
+    }
+    const sent = models ? Comlink.transfer(models, [models.unet.buffer]) : null;
+    return this._orEnded(this._remote.refine(request, sent, Comlink.proxy(onUpdate)));
+  }
+
+  /** Asks the worker to stop its refinement at its next check (between steps). */
+  stopRefinement(): void {
+    this._remote.stopRefinement().catch(() => undefined);
   }
 
   /** The worker's resource counts. */
@@ -167,6 +206,8 @@ export class GenerationPool {
   private readonly _workerCounts: ResourceCount = { created: 0, released: 0 };
   /** Tasks already run again after a device loss: a second loss rejects them. */
   private readonly _retried = new WeakSet<PoolTask>();
+  /** Tasks in their refinement (their mesh delivered). */
+  private readonly _refining = new WeakSet<PoolTask>();
   /** Why the pool switched to WASM; null while it runs on the backend it was given. */
   private _deviceLostReason: string | null = null;
   private _disposed = false;
@@ -234,6 +275,13 @@ export class GenerationPool {
     const index = this._slots.findIndex((slot) => slot?.task === task);
     if (index < 0) return false;
     const slot = this._slots[index]!;
+    if (this._refining.has(task)) {
+      // The mesh is in the scene; the worker stops between steps and keeps its sessions. It stays busy until then.
+      slot.stopping = task;
+      task.reject(reason);
+      slot.stopRefinement();
+      return true;
+    }
     slot.task = null;
     task.reject(reason);
     slot.terminate('its job was cancelled');
@@ -294,10 +342,15 @@ export class GenerationPool {
       const result = await slot.generate(task.request, (stage) => {
         if (slot.task === task) task.onStage(stage);
       });
-      if (slot.task === task) task.resolve(result, info);
+      if (slot.task !== task) return;
+      const goOn = task.resolve(result, info);
+      if (task.refine && goOn && slot.task === task) await this._refine(slot, task);
     } catch (error) {
       if (slot.task !== task) return;
-      if (isDeviceLost(error) && !this._retried.has(task)) {
+      if (this._refining.has(task)) {
+        // The mesh was delivered: the task fails, and is not run again.
+        this._failRefinement(index, slot, task, error);
+      } else if (isDeviceLost(error) && !this._retried.has(task)) {
         // The worker's sessions are unusable: a WASM worker takes its place and runs the task again.
         this._retried.add(task);
         this._deviceLostReason ??= error.message;
@@ -317,8 +370,40 @@ export class GenerationPool {
       }
     } finally {
       if (slot.task === task) slot.task = null;
+      if (slot.stopping === task) slot.stopping = null;
       this._respawn(index);
       this._pump();
+    }
+  }
+
+  /** The refinement phase of `task` on `slot`, after its mesh was delivered. */
+  private async _refine(slot: WorkerSlot, task: PoolTask): Promise<void> {
+    this._refining.add(task);
+    const live = (): boolean => slot.task === task && slot.stopping !== task;
+    try {
+      const summary = await slot.refine(task.refine!, this._options, (update) => {
+        if (live()) task.onRefineUpdate(update);
+      });
+      if (live()) task.refined(summary);
+    } catch (error) {
+      // A stopped refinement ends with the worker's AbortError: the task was settled by the cancel.
+      if (slot.stopping !== task) throw error;
+    }
+  }
+
+  /** A refinement failed: the task rejects; a worker that ended or lost its device is replaced. */
+  private _failRefinement(index: number, slot: WorkerSlot, task: PoolTask, error: unknown): void {
+    if (isDeviceLost(error)) {
+      this._deviceLostReason ??= error.message;
+      slot.task = null;
+      slot.terminate(error.message);
+      this._slots[index] = null;
+      task.reject(error);
+    } else if (error instanceof WorkerEndedError) {
+      task.reject(new WorkerCrashedError(task.prompt, error.message));
+      this._slots[index] = null;
+    } else {
+      task.reject(error);
     }
   }
 

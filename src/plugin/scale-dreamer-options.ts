@@ -5,6 +5,11 @@
 import type { ModelPack } from '../pack/model-pack.js';
 import { MAX_GRID_RESOLUTION, MIN_GRID_RESOLUTION } from '../mesh/marching-cubes.js';
 import type { GenerationBackend } from '../workers/generation-protocol.js';
+import {
+  MAX_REFINE_STEPS,
+  resolveRefinementOptions,
+  type RefinementContext,
+} from '../refine/refine-options.js';
 
 /** Options of {@link createScaleDreamer}. */
 export interface ScaleDreamerOptions {
@@ -43,16 +48,38 @@ export interface ScaleDreamerOptions {
   createWorker?: () => Worker;
 }
 
-/** In-browser refinement of the generated triplane (issue 7; not available yet). */
+/**
+ * In-browser refinement of the generated triplane by score distillation against the pack's prior (docs/refinement.md):
+ * the mesh is added as the generator made it, then updated in place every `meshEvery` steps. The job's seed drives
+ * the refinement's cameras, timesteps and noise.
+ */
 export interface RefineOptions {
-  /** Score distillation method: ASD (the paper's), SDS or CSD. Default `'asd'`. */
+  /** Score distillation method: `'asd'` (ScaleDreamer's Asynchronous Score Distillation), `'sds'` or `'csd'`. Default `'asd'`. */
   method?: 'asd' | 'sds' | 'csd';
-  /** Optimisation steps, an integer in [1, 10000]. */
+  /** Optimisation steps, an integer in [1, 10000]. Default 100. */
   steps?: number;
-  /** ASD's time shift ratio eta, in [0, 1]. Default 0.1. */
+  /** ASD's time-shift ratio eta, in [0, 1]. Default 0.1. */
   eta?: number;
-  /** Classifier-free guidance scale, in [0, 200]. Default 7.5. */
+  /** Classifier-free guidance scale, in [0, 200]. Default: the method's (ASD 7.5, SDS 100, CSD 1). */
   guidanceScale?: number;
+  /**
+   * Side in pixels of the views rendered for the prior: a divisor of the prior's resolution R (64 in the default
+   * pack), upsampled to R. Default: the largest divisor of R up to {@link DEFAULT_REFINE_RESOLUTION} (32 for the
+   * default pack: a quarter of the cost of rendering at R).
+   */
+  resolution?: number;
+  /** Remesh and update the mesh every this many steps (and after the last): an integer in [1, 10000]. Default 10. */
+  meshEvery?: number;
+}
+
+/** {@link RefineOptions} after checks, defaults filled in. */
+export interface ResolvedRefineOptions {
+  readonly method: 'asd' | 'sds' | 'csd';
+  readonly steps: number;
+  readonly eta: number;
+  readonly guidanceScale: number;
+  readonly resolution: number;
+  readonly meshEvery: number;
 }
 
 /** A point in the scene, e.g. a Babylon `Vector3`. */
@@ -81,7 +108,11 @@ export interface GenerateOptions {
   unknownWords?: 'strict' | 'lenient';
   /** Cancels the job when aborted, like {@link GenerationJob.cancel} with the signal's reason. */
   signal?: AbortSignal;
-  /** Not available yet: in-browser refinement comes later in issue 7. Giving it throws. */
+  /**
+   * Refine the generated triplane in the worker (ASD by default): the mesh is added to the scene as generated and
+   * updated in place as refinement runs; `job.mesh` resolves when it ends. Progress events have stage `'refining'`,
+   * the step and the loss. Cancelling while refining stops it and keeps the mesh (see {@link GenerationJob.cancel}).
+   */
   refine?: RefineOptions;
 }
 
@@ -93,6 +124,8 @@ export const MAX_QUEUED_JOBS = 1024;
 export const MAX_THREADS = 16;
 export const DEFAULT_GRID_SIZE = 64;
 export const MAX_SEED = 2 ** 32 - 1;
+export const DEFAULT_REFINE_RESOLUTION = 32;
+export const DEFAULT_MESH_EVERY = 10;
 
 /** {@link ScaleDreamerOptions} after checks, defaults filled in. */
 export interface ResolvedScaleDreamerOptions {
@@ -111,6 +144,8 @@ export interface ResolvedGenerateOptions {
   readonly gridSize: number;
   readonly unknownWords: 'strict' | 'lenient';
   readonly signal: AbortSignal | undefined;
+  /** Unchecked against the pack yet: {@link resolveRefineOptions} does that. */
+  readonly refine: RefineOptions | null;
 }
 
 const BACKENDS: readonly GenerationBackend[] = ['auto', 'webgpu', 'wasm'];
@@ -147,8 +182,8 @@ export function resolveScaleDreamerOptions(options: ScaleDreamerOptions): Resolv
 
 /**
  * @throws {TypeError} if a field has the wrong type.
- * @throws {RangeError} naming the option whose value is out of range; for `refine`, that refinement is not
- *   available yet.
+ * @throws {RangeError} naming the option whose value is out of range (`refine` is checked against the pack by
+ *   {@link resolveRefineOptions}).
  */
 export function resolveGenerateOptions(options: GenerateOptions): ResolvedGenerateOptions {
   if (typeof options !== 'object' || options === null) {
@@ -172,9 +207,9 @@ export function resolveGenerateOptions(options: GenerateOptions): ResolvedGenera
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError(`options.signal must be an AbortSignal, got ${describe(signal)}`);
   }
-  if (options.refine !== undefined) {
-    throw new RangeError('options.refine: in-browser refinement (ASD, SDS, CSD) is not available yet (issue 7); ' +
-      'generate without it');
+  const { refine } = options;
+  if (refine !== undefined && (typeof refine !== 'object' || refine === null)) {
+    throw new TypeError(`options.refine must be an object, got ${describe(refine)}`);
   }
   return {
     position: { x: position.x, y: position.y, z: position.z },
@@ -183,6 +218,49 @@ export function resolveGenerateOptions(options: GenerateOptions): ResolvedGenera
       MAX_GRID_RESOLUTION),
     unknownWords,
     signal,
+    refine: refine === undefined ? null : { ...refine },
+  };
+}
+
+/**
+ * Checks `refine` against the pack (the render resolution must divide the prior's) and fills in defaults.
+ * @throws {TypeError} if a field has the wrong type.
+ * @throws {RangeError} naming the option (`options.refine.<name>`) that is out of range, with the range.
+ */
+export function resolveRefineOptions(refine: RefineOptions, context: RefinementContext): ResolvedRefineOptions {
+  for (const key of ['steps', 'eta', 'guidanceScale', 'resolution', 'meshEvery'] as const) {
+    const value = refine[key];
+    if (value !== undefined && typeof value !== 'number') {
+      throw new TypeError(`options.refine.${key} must be a number, got ${describe(value)}`);
+    }
+  }
+  // The default: the largest divisor of R up to 32 (32 for the default pack's 64).
+  const R = context.priorResolution;
+  let resolution = refine.resolution;
+  if (resolution === undefined) {
+    resolution = Math.min(DEFAULT_REFINE_RESOLUTION, R);
+    while (R % resolution !== 0) resolution--;
+  }
+  let resolved;
+  try {
+    resolved = resolveRefinementOptions({
+      ...(refine.method === undefined ? {} : { method: refine.method }),
+      ...(refine.steps === undefined ? {} : { steps: refine.steps }),
+      ...(refine.eta === undefined ? {} : { eta: refine.eta }),
+      ...(refine.guidanceScale === undefined ? {} : { guidanceScale: refine.guidanceScale }),
+      resolution,
+    }, context);
+  } catch (error) {
+    if (error instanceof RangeError) throw new RangeError(error.message.replace(/^options\./, 'options.refine.'));
+    throw error;
+  }
+  return {
+    method: resolved.method,
+    steps: resolved.steps,
+    eta: resolved.eta,
+    guidanceScale: resolved.guidanceScale,
+    resolution: resolved.resolution,
+    meshEvery: integer('options.refine.meshEvery', refine.meshEvery, DEFAULT_MESH_EVERY, 1, MAX_REFINE_STEPS),
   };
 }
 

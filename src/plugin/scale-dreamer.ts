@@ -21,13 +21,16 @@ import type {
   GeneratedMeshData,
   GenerationModels,
   GenerationWorkerInfo,
+  RefinementModels,
 } from '../workers/generation-protocol.js';
 import { abortError } from './generation-errors.js';
 import { GenerationJob } from './generation-job.js';
 import { GenerationPool, type PoolResourceCounts, type PoolTask } from './generation-pool.js';
 import { buildGeneratedMesh, type GeneratedMeshMetadataHolder } from './generated-mesh.js';
+import { RefinementTracker } from './refinement-tracker.js';
 import {
   resolveGenerateOptions,
+  resolveRefineOptions,
   resolveScaleDreamerOptions,
   type GenerateOptions,
   type ResolvedGenerateOptions,
@@ -90,6 +93,7 @@ export class ScaleDreamer implements ScenePlugin {
       threads: options.threads,
       createWorker: options.createWorker ?? defaultWorker,
       models: () => this._workerModels(),
+      refinementModels: () => this._refinementModels(),
     });
   }
 
@@ -153,7 +157,12 @@ export class ScaleDreamer implements ScenePlugin {
     if (typeof prompt !== 'string') throw new TypeError(`prompt must be a string, got ${typeof prompt}`);
     if (prompt.trim() === '') throw new RangeError('prompt must contain at least one word, got an empty prompt');
     const resolved = resolveGenerateOptions(options);
-    const encoded = this._pack.prior.tokenizer.encode(prompt, { mode: resolved.unknownWords });
+    const { prior } = this._pack;
+    const refine = resolved.refine === null ? null : resolveRefineOptions(resolved.refine, {
+      priorResolution: prior.resolution,
+      samples: this._pack.generator!.decoder.renderer.samples,
+    });
+    const encoded = prior.tokenizer.encode(prompt, { mode: resolved.unknownWords });
 
     const job = new GenerationJob(this._nextJobId++, prompt, resolved.seed, resolved.signal);
     this._jobs.add(job);
@@ -164,11 +173,21 @@ export class ScaleDreamer implements ScenePlugin {
       return job;
     }
 
+    const refinement = refine === null ? null : new RefinementTracker(job, refine);
     const task: PoolTask = {
       prompt,
       request: { inputIds: BigInt64Array.from(encoded.ids, BigInt), gridSize: resolved.gridSize },
+      refine: refine === null ? null : {
+        prompt,
+        ...refine,
+        seed: resolved.seed,
+        gridSize: resolved.gridSize,
+        unknownWords: resolved.unknownWords,
+      },
       onStage: (stage) => job._progress(stage),
-      resolve: (data, worker) => this._deliver(job, scene, data, worker, resolved, encoded.unknownWords),
+      resolve: (data, worker) => this._deliver(job, scene, data, worker, resolved, encoded.unknownWords, refinement),
+      onRefineUpdate: (update) => refinement?.update(update),
+      refined: (summary) => refinement?.finish(summary),
       reject: (error) => job._fail(error),
     };
     job._setCancelHandler((reason) => this._pool.cancel(task, reason));
@@ -223,19 +242,20 @@ export class ScaleDreamer implements ScenePlugin {
     worker: GenerationWorkerInfo,
     options: ResolvedGenerateOptions,
     unknownWords: readonly string[],
-  ): void {
-    if (job.state !== 'pending') return;
+    refinement: RefinementTracker | null,
+  ): boolean {
+    if (job.state !== 'pending') return false;
     // Everything but the worker's pipeline and the build: queue, worker start-up, messages. Measured from the two
     // ends rather than from the 'encoding' event, which a busy main thread receives late.
     const waitMs = Math.max(0, job._elapsed() - data.timings.totalMs);
     if (scene.isDisposed) {
       job._fail(abortError('the scene was disposed before the mesh arrived'));
-      return;
+      return false;
     }
     if (data.positions.length === 0) {
       job._fail(new Error(`the shape generated for ${JSON.stringify(job.prompt)} has no surface inside the asset ` +
         'cube, so there is no mesh to add'));
-      return;
+      return false;
     }
     job._progress('building');
     const buildStart = performance.now();
@@ -245,7 +265,8 @@ export class ScaleDreamer implements ScenePlugin {
       scaleDreamer: {
         prompt: job.prompt,
         seed: job.seed,
-        method: 'generator',
+        method: refinement ? refinement.options.method : 'generator',
+        refinement: refinement ? refinement.initialMetadata() : null,
         gridSize: options.gridSize,
         backend: worker.backend,
         fallbackReason: worker.fallbackReason,
@@ -260,7 +281,39 @@ export class ScaleDreamer implements ScenePlugin {
     };
     mesh.metadata = metadata;
     this.onMeshGeneratedObservable.notifyObservers(mesh);
-    job._succeed(mesh);
+    if (!refinement) {
+      job._succeed(mesh);
+      return false;
+    }
+    refinement.start(mesh);
+    return true;
+  }
+
+  /** A worker's own copies of the prior's models for refinement (transferred to it). */
+  private _refinementModels(): RefinementModels {
+    const { prior } = this._pack;
+    const { tokenizer } = prior;
+    const { renderer } = this._pack.generator!.decoder;
+    return {
+      unet: prior.unet.slice(),
+      tokenizer: {
+        vocab: tokenizer.vocab,
+        specials: {
+          pad: tokenizer.vocab[tokenizer.padId]!,
+          unk: tokenizer.vocab[tokenizer.unkId]!,
+          bos: tokenizer.vocab[tokenizer.bosId]!,
+          eos: tokenizer.vocab[tokenizer.eosId]!,
+        },
+        maxLength: tokenizer.maxLength,
+      },
+      schedule: {
+        numTrainTimesteps: prior.schedule.numTrainTimesteps,
+        alphasCumprod: prior.schedule.alphasCumprod.slice(),
+      },
+      resolution: prior.resolution,
+      unconditionalPrompt: prior.text.unconditionalPrompt,
+      renderer: { samples: renderer.samples, beta: renderer.beta },
+    };
   }
 
   /** A worker's own copies of the models (transferred to it). */

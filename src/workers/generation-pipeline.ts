@@ -13,7 +13,7 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
 import { CpuTriplaneField } from '../kernels/triplane-cpu.js';
 import { planesLength, type TriplaneShape } from '../kernels/triplane-layout.js';
-import { toBabylonSpace } from '../mesh/babylon-space.js';
+import { toBabylonSpace, type BabylonMeshArrays } from '../mesh/babylon-space.js';
 import { meshTriplane } from '../mesh/triplane-mesh.js';
 import type { GeneratedMeshData, GenerationRequest, WorkerStage } from './generation-protocol.js';
 
@@ -43,35 +43,62 @@ export class GenerationPipeline {
   /**
    * Runs the four steps for one prompt.
    * @param onStage called as each stage starts.
+   * @param onPlanes called with the generated triplane `[3, C, R, R]` before it is meshed (the worker keeps it for
+   *   refinement).
    * @throws {RangeError} if `inputIds` is empty, a model lacks its output or gives the wrong size, the triplane
    *   holds NaN or Inf, or `gridSize` is outside marching cubes' range (the plugin checks it before sending).
    */
-  async run(request: GenerationRequest, onStage: (stage: WorkerStage) => void = () => {}): Promise<GeneratedMeshData> {
+  async run(
+    request: GenerationRequest,
+    onStage: (stage: WorkerStage) => void = () => {},
+    onPlanes: (planes: Float32Array) => void = () => {},
+  ): Promise<GeneratedMeshData> {
     const { gridSize } = request;
     const start = performance.now();
     const { planes, encodeMs, generateMs } = await this.triplane(request.inputIds, onStage);
+    onPlanes(planes);
 
-    // 3. Mesh on the CPU kernels.
+    // 3 and 4. Mesh on the CPU kernels, in Babylon space.
     onStage('meshing');
-    const { decoder } = this._sessions;
-    const field = new CpuTriplaneField(decoder.shape, planes, decoder.weights);
-    const meshed = meshTriplane(field, { resolution: gridSize });
-
-    // 4. Babylon space.
-    const convertStart = performance.now();
-    const arrays = toBabylonSpace(meshed.mesh);
+    const meshed = this.mesh(planes, gridSize);
     const end = performance.now();
     return {
-      ...arrays,
-      evaluatedPoints: meshed.stats.evaluatedPoints,
+      ...meshed.arrays,
+      evaluatedPoints: meshed.evaluatedPoints,
       timings: {
         encodeMs,
         generateMs,
         decodeMs: meshed.decodeMs,
         marchingCubesMs: meshed.marchingCubesMs,
-        convertMs: end - convertStart,
+        convertMs: meshed.convertMs,
         totalMs: end - start,
       },
+    };
+  }
+
+  /**
+   * Steps 3 and 4 alone, planes `[3, C, R, R]` -> grounded Babylon arrays: shared by {@link run} and refinement's
+   * remeshes (generation.worker.ts).
+   * @throws {RangeError} if `gridSize` is outside marching cubes' range.
+   */
+  mesh(planes: Float32Array, gridSize: number): {
+    readonly arrays: BabylonMeshArrays;
+    readonly evaluatedPoints: number;
+    readonly decodeMs: number;
+    readonly marchingCubesMs: number;
+    readonly convertMs: number;
+  } {
+    const { decoder } = this._sessions;
+    const field = new CpuTriplaneField(decoder.shape, planes, decoder.weights);
+    const meshed = meshTriplane(field, { resolution: gridSize });
+    const convertStart = performance.now();
+    const arrays = toBabylonSpace(meshed.mesh);
+    return {
+      arrays,
+      evaluatedPoints: meshed.stats.evaluatedPoints,
+      decodeMs: meshed.decodeMs,
+      marchingCubesMs: meshed.marchingCubesMs,
+      convertMs: performance.now() - convertStart,
     };
   }
 

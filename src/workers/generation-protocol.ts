@@ -4,6 +4,8 @@
  */
 import type { TriplaneShape } from '../kernels/triplane-layout.js';
 import type { BabylonMeshArrays } from '../mesh/babylon-space.js';
+import type { GuidanceMethod } from '../kernels/guidance-options.js';
+import type { WordTokenizerConfig } from '../text/word-tokenizer.js';
 import type { AdapterSummary } from './compute-protocol.js';
 import type { ResourceCounts } from './resource-counters.js';
 
@@ -87,6 +89,64 @@ export interface GeneratedMeshData extends BabylonMeshArrays {
  */
 export const DEVICE_LOST_ERROR_NAME = 'GpuDeviceLostError';
 
+/**
+ * What refinement needs besides the generation models: the prior's UNet and what goes with it. Sent to a worker
+ * once, with its first refinement job (generation-only workers never hold the UNet).
+ */
+export interface RefinementModels {
+  /** unet.onnx: `sample`, `timestep`, `encoder_hidden_states`, `camera` -> `noise` (docs/model-pack.md). */
+  readonly unet: Uint8Array<ArrayBuffer>;
+  /** vocab.json, for the view prompts ("<prompt>, front view", ...) and the unconditional one. */
+  readonly tokenizer: WordTokenizerConfig;
+  /** The prior's schedule: T and alphabar_t. */
+  readonly schedule: { readonly numTrainTimesteps: number; readonly alphasCumprod: Float64Array<ArrayBuffer> };
+  /** The prior's R and unconditional prompt. */
+  readonly resolution: number;
+  readonly unconditionalPrompt: string;
+  /** The decoder's renderer defaults: samples per ray and VolSDF's beta. */
+  readonly renderer: { readonly samples: number; readonly beta: number };
+}
+
+/** One refinement of the triplane of the worker's last generation (src/refine, docs/refinement.md). */
+export interface RefineRequest {
+  /** The prompt, without a view suffix. */
+  readonly prompt: string;
+  readonly method: GuidanceMethod;
+  readonly steps: number;
+  readonly eta: number;
+  readonly guidanceScale: number;
+  readonly seed: number;
+  /** Side of the rendered views, a divisor of the prior's R. */
+  readonly resolution: number;
+  /** Remesh (and send the mesh) every this many steps, and after the last. */
+  readonly meshEvery: number;
+  /** Marching-cubes grid of the remeshes. */
+  readonly gridSize: number;
+  /** Words outside the vocabulary: as the generation's prompt was checked. */
+  readonly unknownWords: 'strict' | 'lenient';
+}
+
+/** One refinement step, sent as it ends; `mesh` every `meshEvery` steps (its arrays transferred), null otherwise. */
+export interface RefineUpdate {
+  /** Steps done, 1 .. steps. */
+  readonly step: number;
+  readonly steps: number;
+  /** guidance.py's loss at this step (the mean over its views of 0.5 sum(g^2)). */
+  readonly loss: number;
+  readonly mesh: (BabylonMeshArrays & { readonly meshMs: number }) | null;
+}
+
+/** How a refinement ended (it resolves only when all steps ran; a stopped one rejects with an AbortError). */
+export interface RefineSummary {
+  readonly steps: number;
+  readonly finalLoss: number;
+  /** Mean wall time of a step in the worker (plan, render, prior, update; remeshing excluded). */
+  readonly msPerStep: number;
+  /** Milliseconds creating the UNet session (0 when the worker had it already). */
+  readonly sessionMs: number;
+  readonly totalMs: number;
+}
+
 /** The API that generation.worker.ts exposes through comlink. */
 export interface GenerationWorkerApi {
   /**
@@ -105,6 +165,21 @@ export interface GenerationWorkerApi {
    * result are transferred.
    */
   generate(request: GenerationRequest, onStage: (stage: WorkerStage) => void): Promise<GeneratedMeshData>;
+  /**
+   * Refines the triplane of this worker's last {@link generate} (once; a second refine of it throws) with score
+   * distillation against the pack's prior on the CPU kernels, the UNet on the worker's onnxruntime backend.
+   * `onUpdate` is called (and awaited) after every step; every `meshEvery` steps it carries the remeshed arrays.
+   * `models` are needed on the worker's first refinement only (they are transferred; pass null afterwards).
+   * @throws {Error} without a triplane to refine, or without models on the first call.
+   * @throws an AbortError once {@link stopRefinement} is called (between steps, or a step's stages).
+   */
+  refine(
+    request: RefineRequest,
+    models: RefinementModels | null,
+    onUpdate: (update: RefineUpdate) => void,
+  ): Promise<RefineSummary>;
+  /** Stops the running refinement, if any, at its next check; returns whether one was running. */
+  stopRefinement(): boolean;
   /** Releases the sessions. The worker can then be terminated. */
   release(): Promise<void>;
   /** What this worker has created and released so far (resource-counters.ts). */

@@ -8,6 +8,7 @@
  * threads from its chunk's URL, which therefore must not be the worker entry that calls `Comlink.expose`.
  */
 import type { InferenceSession } from 'onnxruntime-web';
+import type { OnnxTensorConstructor } from '../refine/onnx-prior.js';
 import type { AdapterSummary } from './compute-protocol.js';
 import {
   GenerationPipeline,
@@ -29,6 +30,17 @@ export interface StartedPipeline {
    * reset); never settles on WASM. The sessions are unusable from then on.
    */
   readonly deviceLost: Promise<string>;
+  /**
+   * What refinement's prior runs on: the same onnxruntime build, backend and options as the pipeline. `createSession`
+   * makes a session the caller releases with `releaseSession` (both counted as `ortSession`); the text encoder is the
+   * pipeline's own (the prior's text_encoder.onnx), whose output the caller reads back with `getData()`.
+   */
+  readonly prior: {
+    readonly textEncoder: InferenceSession;
+    readonly Tensor: OnnxTensorConstructor;
+    createSession(model: Uint8Array): Promise<InferenceSession>;
+    releaseSession(session: InferenceSession): Promise<void>;
+  };
   /** Destroys the GPUDevice, if any (the test hook behind `loseDeviceForTesting`); returns whether there was one. */
   destroyDevice(): boolean;
   /** Releases both sessions (and destroys the GPUDevice, if any). */
@@ -82,6 +94,7 @@ async function startWasm(
     backend: 'wasm',
     adapter: null,
     fallbackReason,
+    prior: priorParts(ort, textEncoder, options),
     deviceLost: new Promise<string>(() => {}),
     destroyDevice: () => false,
     release: async () => {
@@ -103,6 +116,7 @@ async function startWebGpu(models: GenerationModels, gpu: ComputeDevice): Promis
     backend: 'webgpu',
     adapter: gpu.adapter,
     fallbackReason: null,
+    prior: priorParts(ort, textEncoder, base),
     deviceLost: gpu.device.lost.then(describeDeviceLoss),
     destroyDevice: () => {
       gpu.device.destroy();
@@ -112,6 +126,24 @@ async function startWebGpu(models: GenerationModels, gpu: ComputeDevice): Promis
       await Promise.all([releaseSession(textEncoder), releaseSession(generator)]);
       gpu.device.destroy();
     },
+  };
+}
+
+/** {@link StartedPipeline.prior} for one onnxruntime build and its session options. */
+function priorParts(
+  ort: { readonly InferenceSession: typeof InferenceSession; readonly Tensor: unknown },
+  textEncoder: InferenceSession,
+  options: InferenceSession.SessionOptions,
+): StartedPipeline['prior'] {
+  return {
+    textEncoder,
+    Tensor: ort.Tensor as OnnxTensorConstructor,
+    createSession: async (model) => {
+      const session = await ort.InferenceSession.create(model, options);
+      countCreated('ortSession');
+      return session;
+    },
+    releaseSession,
   };
 }
 

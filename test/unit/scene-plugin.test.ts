@@ -3,7 +3,9 @@ import { Scene } from '@babylonjs/core/scene.js';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import {
   resolveGenerateOptions,
+  resolveRefineOptions,
   resolveScaleDreamerOptions,
+  type RefineOptions,
   type GenerateOptions,
   type ScaleDreamerOptions,
 } from '../../src/plugin/scale-dreamer-options.js';
@@ -108,7 +110,6 @@ describe('options', () => {
     [{ seed: -1 }, /options\.seed must be an integer in \[0, 4294967295\], got -1/],
     [{ position: { x: 0, y: Number.NaN, z: 0 } }, /options\.position\.y must be a finite number, got NaN/],
     [{ unknownWords: 'loose' as 'strict' }, /options\.unknownWords must be 'strict' or 'lenient'/],
-    [{ refine: { method: 'asd', steps: 10 } }, /options\.refine: in-browser refinement .* not available yet/],
   ];
   test.each(badGenerate)('generate options %j: RangeError naming the option', (options, message) => {
     expect(() => resolveGenerateOptions(options)).toThrow(RangeError);
@@ -122,7 +123,31 @@ describe('options', () => {
       gridSize: 64,
       unknownWords: 'strict',
       signal: undefined,
+      refine: null,
     });
     expect(() => resolveGenerateOptions({ signal: {} as AbortSignal })).toThrow(TypeError);
+    expect(() => resolveGenerateOptions({ refine: 'asd' as RefineOptions })).toThrow(/options\.refine must be an object/);
+  });
+
+  const context = { priorResolution: 64, samples: 48 };
+  test('refine defaults: ASD, 100 steps, renders at 32, a remesh every 10 steps; the method picks the CFG', () => {
+    expect(resolveRefineOptions({}, context)).toEqual({
+      method: 'asd', steps: 100, eta: 0.1, guidanceScale: 7.5, resolution: 32, meshEvery: 10,
+    });
+    expect(resolveRefineOptions({ method: 'sds' }, context).guidanceScale).toBe(100);
+    expect(resolveRefineOptions({}, { priorResolution: 48, samples: 48 }).resolution).toBe(24);
+  });
+
+  const badRefine: [RefineOptions, RegExp][] = [
+    [{ method: 'vsd' as 'asd' }, /options\.refine\.method must be one of asd, sds, csd/],
+    [{ steps: 0 }, /options\.refine\.steps must be an integer in \[1, 10000\], got 0/],
+    [{ eta: 2 }, /options\.refine\.eta must be in \[0, 1\], got 2/],
+    [{ guidanceScale: -1 }, /options\.refine\.guidanceScale must be in \[0, 200\], got -1/],
+    [{ resolution: 30 }, /options\.refine\.resolution must divide the prior's resolution 64/],
+    [{ meshEvery: 0 }, /options\.refine\.meshEvery must be an integer in \[1, 10000\], got 0/],
+  ];
+  test.each(badRefine)('refine options %j: RangeError naming the option', (refine, message) => {
+    expect(() => resolveRefineOptions(refine, context)).toThrow(RangeError);
+    expect(() => resolveRefineOptions(refine, context)).toThrow(message);
   });
 });

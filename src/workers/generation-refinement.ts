@@ -1,0 +1,109 @@
+/**
+ * Refinement inside the generation worker: the triplane that the worker just generated, refined by score
+ * distillation against the pack's prior (src/refine, docs/refinement.md) and remeshed every `meshEvery` steps.
+ *
+ * The loop runs on the CPU kernels (CpuRefineKernels: renderer, guidance, Adam), which work whatever the backend; the
+ * prior's UNet runs on the worker's onnxruntime backend (WASM, or WebGPU with CPU tensors), and the text encoder is
+ * the pipeline's own session (the prior's text_encoder.onnx). The UNet session is made on the first refinement and
+ * kept for the worker's life.
+ */
+import { CpuRefineKernels } from '../refine/cpu-kernels.js';
+import { OnnxRefinePrior } from '../refine/onnx-prior.js';
+import { refineTriplane } from '../refine/refine.js';
+import { WordTokenizer } from '../text/word-tokenizer.js';
+import type { GenerationPipeline } from './generation-pipeline.js';
+import type { RefineRequest, RefinementModels, RefineSummary, RefineUpdate } from './generation-protocol.js';
+import type { StartedPipeline } from './generation-sessions.js';
+import type { InferenceSession } from 'onnxruntime-web';
+import type { TriplaneShape } from '../kernels/triplane-layout.js';
+
+export class GenerationRefiner {
+  private _unet: InferenceSession | null = null;
+  private _models: Omit<RefinementModels, 'unet'> | null = null;
+  private _tokenizer: WordTokenizer | null = null;
+  private _released = false;
+
+  constructor(
+    private readonly _prior: StartedPipeline['prior'],
+    private readonly _pipeline: GenerationPipeline,
+    private readonly _decoder: { readonly shape: TriplaneShape; readonly weights: Float32Array },
+  ) {}
+
+  /**
+   * Refines `planes` (`[3, C, R, R]`, not modified) for `request.prompt`; `onUpdate` is awaited after every step.
+   * @throws {Error} if the refiner has no models yet and `models` is null, or after {@link release}.
+   * @throws the signal's reason once it aborts.
+   */
+  async refine(
+    planes: Float32Array,
+    request: RefineRequest,
+    models: RefinementModels | null,
+    signal: AbortSignal,
+    onUpdate: (update: RefineUpdate) => Promise<void>,
+  ): Promise<RefineSummary> {
+    if (this._released) throw new Error('refine(): the worker released its sessions');
+    const start = performance.now();
+    let sessionMs = 0;
+    if (!this._unet) {
+      if (!models) throw new Error('refine(): the first refinement of a worker needs the prior\'s models');
+      const { unet, ...rest } = models;
+      this._unet = await this._prior.createSession(unet);
+      this._models = rest;
+      this._tokenizer = new WordTokenizer(rest.tokenizer);
+      sessionMs = performance.now() - start;
+    }
+    const parts = this._models!;
+    const prior = new OnnxRefinePrior({
+      textEncoder: this._prior.textEncoder,
+      unet: this._unet,
+      Tensor: this._prior.Tensor,
+      tokenizer: this._tokenizer!,
+      schedule: parts.schedule,
+      resolution: parts.resolution,
+      unconditionalPrompt: parts.unconditionalPrompt,
+      encodeOptions: { mode: request.unknownWords },
+    });
+    const kernels = new CpuRefineKernels(this._decoder.shape, planes, this._decoder.weights, {
+      beta: parts.renderer.beta,
+    });
+    const result = await refineTriplane({ kernels, prior, samples: parts.renderer.samples }, request.prompt, {
+      method: request.method,
+      steps: request.steps,
+      eta: request.eta,
+      guidanceScale: request.guidanceScale,
+      seed: request.seed,
+      resolution: request.resolution,
+      // Every step: the loss goes to the job's progress, and awaiting the update lets the worker take messages
+      // (stopRefinement) between steps.
+      reportEvery: 1,
+    }, {
+      signal,
+      onProgress: async ({ step, steps, loss }) => {
+        let mesh: RefineUpdate['mesh'] = null;
+        if (step % request.meshEvery === 0 || step === steps) {
+          const meshStart = performance.now();
+          // kernels.planes is updated in place by each step: no copy needed to mesh it.
+          const { arrays } = this._pipeline.mesh(kernels.planes, request.gridSize);
+          mesh = { ...arrays, meshMs: performance.now() - meshStart };
+        }
+        signal.throwIfAborted();
+        await onUpdate({ step, steps, loss, mesh });
+      },
+    });
+    return {
+      steps: result.options.steps,
+      finalLoss: result.losses.at(-1)?.loss ?? Number.NaN,
+      msPerStep: result.msPerStep,
+      sessionMs,
+      totalMs: performance.now() - start,
+    };
+  }
+
+  /** Releases the UNet session, if any. Idempotent. */
+  async release(): Promise<void> {
+    this._released = true;
+    const unet = this._unet;
+    this._unet = null;
+    if (unet) await this._prior.releaseSession(unet);
+  }
+}
