@@ -13,7 +13,14 @@
  *   times are in browser_bench too (PerformanceObserver 'longtask' entries, >= 50 ms), with the same while idle:
  *   on a shared 2-core machine they mostly measure how long the main thread waited for a core, not its work.
  *
- * `--tiny` runs a seconds-long configuration (grid 16, 1 run each); `--out FILE` writes elsewhere.
+ * - asd_step_ms_browser_wasm: one refinement step (generate() with `refine: { method: 'asd' }`, views at the
+ *   plugin's default 32x32, WASM with 2 onnxruntime threads, cross-origin isolated), median of the intervals between
+ *   the job's progress events on the main thread over steps 2 .. N-1 (step 1 encodes the view prompts and creates
+ *   the UNet session; the last one remeshes), 12 steps (test/browser/pages/plugin-refine-bench.ts). The worker's
+ *   own mean and its split by stage (render, UNet, update) are in browser_bench.refine, with a run at 64x64.
+ *
+ * `--tiny` runs a seconds-long configuration (grid 16, 1 run each; 4 refinement steps); `--out FILE` writes
+ * elsewhere; `--refine-only` runs (and merges) the refinement figures alone.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -36,11 +43,15 @@ const BASE_FLAGS = [
 ];
 
 const { values: args } = parseArgs({
-  options: { tiny: { type: 'boolean', default: false }, out: { type: 'string', default: RESULTS_PATH } },
+  options: {
+    tiny: { type: 'boolean', default: false },
+    out: { type: 'string', default: RESULTS_PATH },
+    'refine-only': { type: 'boolean', default: false },
+  },
 });
 const config = args.tiny
-  ? { grid: 16, wasmRuns: 1, webgpuRuns: 1 }
-  : { grid: 64, wasmRuns: 5, webgpuRuns: 3 };
+  ? { grid: 16, wasmRuns: 1, webgpuRuns: 1, refineSteps: 4, refineSteps64: 3 }
+  : { grid: 64, wasmRuns: 5, webgpuRuns: 3, refineSteps: 12, refineSteps64: 5 };
 
 const round = (/** @type {number} */ ms) => Math.round(ms * 100) / 100;
 
@@ -72,9 +83,9 @@ function mainThreadTasks(trace) {
 /**
  * Opens the benchmark page in a fresh Chromium and returns its report, with the main thread's tasks from a trace
  * when `trace` is set.
- * @param {{ webgpu: boolean, query: string, trace?: boolean }} options
+ * @param {{ webgpu: boolean, query: string, trace?: boolean, name?: string }} options
  */
-async function runPage({ webgpu, query, trace = false }) {
+async function runPage({ webgpu, query, trace = false, name = 'bench-generate' }) {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -87,7 +98,7 @@ async function runPage({ webgpu, query, trace = false }) {
     page.on('console', (message) => logs.push(`[${message.type()}] ${message.text()}`));
     page.on('pageerror', (error) => logs.push(`[pageerror] ${error.message}`));
     if (trace) await browser.startTracing(page, { categories: ['toplevel', 'devtools.timeline'] });
-    await page.goto(`${site.url}bench-generate.html?${query}`);
+    await page.goto(`${site.url}${name}.html?${query}`);
     await page.waitForFunction(() => /** @type {{ pageResult?: unknown }} */ (window).pageResult !== undefined, null, {
       timeout: 0,
     });
@@ -97,7 +108,7 @@ async function runPage({ webgpu, query, trace = false }) {
       if (trace) report.tasks = mainThreadTasks(JSON.parse((await browser.stopTracing()).toString('utf8')));
       return report;
     } catch (error) {
-      throw new Error(`bench-generate.html?${query} failed: ${String(error)}\n${logs.join('\n')}`, { cause: error });
+      throw new Error(`${name}.html?${query} failed: ${String(error)}\n${logs.join('\n')}`, { cause: error });
     }
   } finally {
     await browser.close();
@@ -109,7 +120,69 @@ if (!existsSync(new URL('bench-generate.html', SITE_ROOT))) {
 }
 const site = await startServer({ root: SITE_ROOT.pathname });
 const loadAtStart = loadavg()[0];
+
+/**
+ * The refinement figures: 32x32 views (the plugin's default) for the key, and 64x64 (the prior's R) for the record.
+ * @returns {Promise<{ figures: Record<string, number>, details: Record<string, unknown> }>}
+ */
+async function refineBench() {
+  /** @param {number} resolution @param {number} steps */
+  const one = async (resolution, steps) => {
+    const report = /** @type {any} */ (await runPage({
+      webgpu: false,
+      name: 'plugin-refine-bench',
+      query: `threads=2&steps=${steps}&resolution=${resolution}`,
+    }));
+    if (report.backend !== 'wasm') throw new Error(`the refinement ran on ${report.backend}`);
+    return report;
+  };
+  const at32 = await one(32, config.refineSteps);
+  const at64 = await one(64, config.refineSteps64);
+  /** @param {any} report */
+  const summary = (report) => ({
+    steps: report.steps,
+    resolution: report.resolution,
+    method: report.method,
+    onnxruntime_threads: report.threads,
+    cross_origin_isolated: report.crossOriginIsolated,
+    step_ms_median: round(median(report.stepMs)),
+    step_ms_each: report.stepMs.map(round),
+    first_step_ms: round(report.firstStepMs),
+    last_step_with_remesh_ms: round(report.lastStepWithRemeshMs),
+    worker_ms_per_step_mean: round(report.workerMsPerStep),
+    worker_stage_ms_per_step: Object.fromEntries(Object.entries(report.workerStageMsPerStep)
+      .map(([key, ms]) => [key, round(/** @type {number} */ (ms))])),
+    losses: report.losses.map((/** @type {number} */ loss) => Math.round(loss * 1e4) / 1e4),
+  });
+  return {
+    figures: { asd_step_ms_browser_wasm: round(median(at32.stepMs)) },
+    details: {
+      measured: 'generate(prompt, { refine: { method: "asd" } }) on the default pack, 48 samples per ray, 1 view per ' +
+        'step, CPU kernels in the worker + the UNet on onnxruntime-web WASM; the median interval between the ' +
+        'job\'s refining events over steps 2 .. N-1',
+      at_32: summary(at32),
+      at_64: summary(at64),
+    },
+  };
+}
+
 try {
+  if (args['refine-only']) {
+    const refine = await refineBench();
+    const details = { browser_bench_refine: { ...refine.details, load_average_1m_at_start: round(loadAtStart),
+      load_average_1m_at_end: round(loadavg()[0]), tiny: args.tiny, date: new Date().toISOString() } };
+    mergeResults(refine.figures, details, args.out);
+    console.log(JSON.stringify({ ...refine.figures, ...details }, null, 2));
+    console.log(`merged into ${args.out}`);
+  } else {
+    await fullBench();
+  }
+} finally {
+  await site.close();
+}
+
+/** Generation on both backends, the main thread's tasks, and the refinement figures. */
+async function fullBench() {
   const wasm = /** @type {any} */ (await runPage({
     webgpu: false,
     query: `backend=wasm&threads=2&grid=${config.grid}&runs=${config.wasmRuns}`,
@@ -148,10 +221,12 @@ try {
     throw new Error('the trace has no main-thread tasks with CPU times (tdur)');
   }
   const longestByCpu = tasks.reduce((a, b) => (b.cpuMs > a.cpuMs ? b : a));
+  const refine = await refineBench();
   const figures = {
     prompt_to_mesh_ms_browser_wasm: round(median(wasm.inSceneMs)),
     prompt_to_mesh_ms_browser_webgpu: round(median(webgpu.inSceneMs)),
     longest_main_thread_task_ms: round(longestByCpu.cpuMs),
+    ...refine.figures,
   };
   const details = {
     browser_bench: {
@@ -176,10 +251,10 @@ try {
       tiny: args.tiny,
       date: new Date().toISOString(),
     },
+    browser_bench_refine: refine.details,
   };
   mergeResults(figures, details, args.out);
   console.log(JSON.stringify({ ...figures, ...details }, null, 2));
   console.log(`merged into ${args.out}`);
-} finally {
-  await site.close();
 }
+

@@ -72,6 +72,8 @@ export interface RefinementMetadata {
   readonly loss: number | null;
   /** Mean milliseconds per step in the worker (remeshing excluded); null until the refinement ends. */
   readonly msPerStep: number | null;
+  /** `msPerStep` split: views and noisy samples, the UNet, gradient + backward + Adam; null until the end. */
+  readonly stageMsPerStep: { readonly render: number; readonly prior: number; readonly update: number } | null;
   /** Milliseconds from the generator's mesh in the scene to the last update (the end, once it has ended). */
   readonly refineMs: number | null;
 }

@@ -26,7 +26,7 @@ export class RefinementTracker {
   /** The metadata's `refinement` as the generator's mesh enters the scene. */
   initialMetadata(): RefinementMetadata {
     return { ...this.options, state: 'running', stepsDone: 0, meshStep: 0, loss: null, msPerStep: null,
-      refineMs: null };
+      stageMsPerStep: null, refineMs: null };
   }
 
   /** The generator's mesh is in the scene: refinement starts on it. */
@@ -63,7 +63,7 @@ export class RefinementTracker {
   finish(summary: RefineSummary): void {
     const mesh = this._mesh;
     if (!mesh || this._job.state !== 'pending') return;
-    this._setRefinement({ state: 'done', msPerStep: summary.msPerStep });
+    this._setRefinement({ state: 'done', msPerStep: summary.msPerStep, stageMsPerStep: summary.stageMsPerStep });
     this._job._succeed(mesh);
   }
 

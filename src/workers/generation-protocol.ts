@@ -142,6 +142,11 @@ export interface RefineSummary {
   readonly finalLoss: number;
   /** Mean wall time of a step in the worker (plan, render, prior, update; remeshing excluded). */
   readonly msPerStep: number;
+  /**
+   * The same split by stage: rendering the views and the noisy samples, the UNet, and the guidance gradient with
+   * the renderer's backward and Adam.
+   */
+  readonly stageMsPerStep: { readonly render: number; readonly prior: number; readonly update: number };
   /** Milliseconds creating the UNet session (0 when the worker had it already). */
   readonly sessionMs: number;
   readonly totalMs: number;

@@ -10,6 +10,7 @@
 import { CpuRefineKernels } from '../refine/cpu-kernels.js';
 import { OnnxRefinePrior } from '../refine/onnx-prior.js';
 import { refineTriplane } from '../refine/refine.js';
+import type { RefineKernels, RefinePrior } from '../refine/refine-backend.js';
 import { WordTokenizer } from '../text/word-tokenizer.js';
 import type { GenerationPipeline } from './generation-pipeline.js';
 import type { RefineRequest, RefinementModels, RefineSummary, RefineUpdate } from './generation-protocol.js';
@@ -66,7 +67,33 @@ export class GenerationRefiner {
     const kernels = new CpuRefineKernels(this._decoder.shape, planes, this._decoder.weights, {
       beta: parts.renderer.beta,
     });
-    const result = await refineTriplane({ kernels, prior, samples: parts.renderer.samples }, request.prompt, {
+    // Each stage's time, summed over the steps, for the summary (the benchmark's split).
+    const stageMs = { render: 0, prior: 0, update: 0 };
+    const timed = <A extends unknown[], R>(stage: keyof typeof stageMs, call: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        const stageStart = performance.now();
+        try {
+          return await call(...args);
+        } finally {
+          stageMs[stage] += performance.now() - stageStart;
+        }
+      };
+    const timedKernels: RefineKernels<Float32Array, Float32Array> = {
+      renderSamples: timed('render', (plan) => kernels.renderSamples(plan)),
+      update: timed('update', (plan, predictions, readLosses) => kernels.update(plan, predictions, readLosses)),
+      readViews: () => kernels.readViews(),
+      readPlanes: () => kernels.readPlanes(),
+    };
+    const timedPrior: RefinePrior<Float32Array, Float32Array> = {
+      resolution: prior.resolution,
+      numTrainTimesteps: prior.numTrainTimesteps,
+      alphasCumprod: prior.alphasCumprod,
+      unconditionalPrompt: prior.unconditionalPrompt,
+      prepare: (prompts) => prior.prepare(prompts),
+      predictNoise: timed('prior', (sample, rows) => prior.predictNoise(sample, rows)),
+    };
+    const target = { kernels: timedKernels, prior: timedPrior, samples: parts.renderer.samples };
+    const result = await refineTriplane(target, request.prompt, {
       method: request.method,
       steps: request.steps,
       eta: request.eta,
@@ -94,6 +121,11 @@ export class GenerationRefiner {
       steps: result.options.steps,
       finalLoss: result.losses.at(-1)?.loss ?? Number.NaN,
       msPerStep: result.msPerStep,
+      stageMsPerStep: {
+        render: stageMs.render / result.options.steps,
+        prior: stageMs.prior / result.options.steps,
+        update: stageMs.update / result.options.steps,
+      },
       sessionMs,
       totalMs: performance.now() - start,
     };
