@@ -176,7 +176,11 @@ export class ScaleDreamer implements ScenePlugin {
     const refinement = refine === null ? null : new RefinementTracker(job, refine);
     const task: PoolTask = {
       prompt,
-      request: { inputIds: BigInt64Array.from(encoded.ids, BigInt), gridSize: resolved.gridSize },
+      request: {
+        inputIds: BigInt64Array.from(encoded.ids, BigInt),
+        gridSize: resolved.gridSize,
+        keepTriplane: refine !== null,
+      },
       refine: refine === null ? null : {
         prompt,
         ...refine,

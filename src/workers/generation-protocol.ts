@@ -57,6 +57,8 @@ export interface GenerationRequest {
   readonly inputIds: BigInt64Array<ArrayBuffer>;
   /** Marching-cubes grid points per axis. */
   readonly gridSize: number;
+  /** Keep the triplane in the worker for a {@link GenerationWorkerApi.refine} that follows. Default false. */
+  readonly keepTriplane?: boolean;
 }
 
 /** The pipeline's stages, in order, as the worker enters them. */

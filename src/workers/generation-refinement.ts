@@ -2,12 +2,13 @@
  * Refinement inside the generation worker: the triplane that the worker just generated, refined by score
  * distillation against the pack's prior (src/refine, docs/refinement.md) and remeshed every `meshEvery` steps.
  *
- * The loop runs on the CPU kernels (CpuRefineKernels: renderer, guidance, Adam), which work whatever the backend; the
- * prior's UNet runs on the worker's onnxruntime backend (WASM, or WebGPU with CPU tensors), and the text encoder is
- * the pipeline's own session (the prior's text_encoder.onnx). The UNet session is made on the first refinement and
- * kept for the worker's life.
+ * The renderer, guidance and Adam run on the WGSL kernels (GpuRefineKernels) on the WebGPU backend's device, and on
+ * their CPU twins (CpuRefineKernels) on WASM; the prior's UNet runs on the worker's onnxruntime backend with CPU
+ * tensors (the samples are read back, the predictions uploaded), and the text encoder is the pipeline's own session
+ * (the prior's text_encoder.onnx). The UNet session is made on the first refinement and kept for the worker's life.
  */
 import { CpuRefineKernels } from '../refine/cpu-kernels.js';
+import { GpuRefineKernels } from '../refine/gpu-kernels.js';
 import { OnnxRefinePrior } from '../refine/onnx-prior.js';
 import { refineTriplane } from '../refine/refine.js';
 import type { RefineKernels, RefinePrior } from '../refine/refine-backend.js';
@@ -64,9 +65,28 @@ export class GenerationRefiner {
       unconditionalPrompt: parts.unconditionalPrompt,
       encodeOptions: { mode: request.unknownWords },
     });
-    const kernels = new CpuRefineKernels(this._decoder.shape, planes, this._decoder.weights, {
-      beta: parts.renderer.beta,
-    });
+    const { device } = this._prior;
+    const kernels = device
+      ? new GpuRefineKernels(device, this._decoder.shape, planes as Float32Array<ArrayBuffer>,
+        this._decoder.weights as Float32Array<ArrayBuffer>, { beta: parts.renderer.beta })
+      : new CpuRefineKernels(this._decoder.shape, planes, this._decoder.weights, { beta: parts.renderer.beta });
+    try {
+      return await this._run(kernels, prior, parts.renderer.samples, request, signal, onUpdate, start, sessionMs);
+    } finally {
+      if (kernels instanceof GpuRefineKernels) kernels.dispose();
+    }
+  }
+
+  private async _run(
+    kernels: RefineKernels<Float32Array, Float32Array>,
+    prior: OnnxRefinePrior,
+    samples: number,
+    request: RefineRequest,
+    signal: AbortSignal,
+    onUpdate: (update: RefineUpdate) => Promise<void>,
+    start: number,
+    sessionMs: number,
+  ): Promise<RefineSummary> {
     // Each stage's time, summed over the steps, for the summary (the benchmark's split).
     const stageMs = { render: 0, prior: 0, update: 0 };
     const timed = <A extends unknown[], R>(stage: keyof typeof stageMs, call: (...args: A) => Promise<R>) =>
@@ -92,7 +112,7 @@ export class GenerationRefiner {
       prepare: (prompts) => prior.prepare(prompts),
       predictNoise: timed('prior', (sample, rows) => prior.predictNoise(sample, rows)),
     };
-    const target = { kernels: timedKernels, prior: timedPrior, samples: parts.renderer.samples };
+    const target = { kernels: timedKernels, prior: timedPrior, samples };
     const result = await refineTriplane(target, request.prompt, {
       method: request.method,
       steps: request.steps,
@@ -109,8 +129,7 @@ export class GenerationRefiner {
         let mesh: RefineUpdate['mesh'] = null;
         if (step % request.meshEvery === 0 || step === steps) {
           const meshStart = performance.now();
-          // kernels.planes is updated in place by each step: no copy needed to mesh it.
-          const { arrays } = this._pipeline.mesh(kernels.planes, request.gridSize);
+          const { arrays } = this._pipeline.mesh(await kernels.readPlanes(), request.gridSize);
           mesh = { ...arrays, meshMs: performance.now() - meshStart };
         }
         signal.throwIfAborted();

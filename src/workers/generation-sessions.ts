@@ -36,6 +36,8 @@ export interface StartedPipeline {
    * pipeline's own (the prior's text_encoder.onnx), whose output the caller reads back with `getData()`.
    */
   readonly prior: {
+    /** The sessions' GPUDevice on WebGPU, where refinement's WGSL kernels run too; null on WASM. */
+    readonly device: GPUDevice | null;
     readonly textEncoder: InferenceSession;
     readonly Tensor: OnnxTensorConstructor;
     createSession(model: Uint8Array): Promise<InferenceSession>;
@@ -94,7 +96,7 @@ async function startWasm(
     backend: 'wasm',
     adapter: null,
     fallbackReason,
-    prior: priorParts(ort, textEncoder, options),
+    prior: priorParts(ort, textEncoder, options, null),
     deviceLost: new Promise<string>(() => {}),
     destroyDevice: () => false,
     release: async () => {
@@ -116,7 +118,7 @@ async function startWebGpu(models: GenerationModels, gpu: ComputeDevice): Promis
     backend: 'webgpu',
     adapter: gpu.adapter,
     fallbackReason: null,
-    prior: priorParts(ort, textEncoder, base),
+    prior: priorParts(ort, textEncoder, base, gpu.device),
     deviceLost: gpu.device.lost.then(describeDeviceLoss),
     destroyDevice: () => {
       gpu.device.destroy();
@@ -134,8 +136,10 @@ function priorParts(
   ort: { readonly InferenceSession: typeof InferenceSession; readonly Tensor: unknown },
   textEncoder: InferenceSession,
   options: InferenceSession.SessionOptions,
+  device: GPUDevice | null,
 ): StartedPipeline['prior'] {
   return {
+    device,
     textEncoder,
     Tensor: ort.Tensor as OnnxTensorConstructor,
     createSession: async (model) => {

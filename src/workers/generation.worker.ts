@@ -62,7 +62,9 @@ const api: GenerationWorkerApi = {
       if (deviceLostReason !== null) throw new GpuDeviceLostError(deviceLostReason);
       // A lost device may make onnxruntime throw, hang or read back garbage: whichever comes first, the loss wins.
       lastPlanes = null;
-      const run = started.pipeline.run(request, (stage) => void onStage(stage), (planes) => (lastPlanes = planes));
+      const run = started.pipeline.run(request, (stage) => void onStage(stage), (planes) => {
+        if (request.keepTriplane) lastPlanes = planes;
+      });
       const lost = started.deviceLost.then((reason) => Promise.reject(new GpuDeviceLostError(reason)));
       run.catch(() => {});
       const result = await Promise.race([run, lost]);

@@ -1,0 +1,124 @@
+// Runs the refinement loop with GpuRefineKernels (WGSL, on this page's own GPUDevice) and with CpuRefineKernels on
+// the same small triplane, decoder and stand-in prior (the exact denoiser of a constant red image), for
+// plugin-refine-gpu.test.ts to compare; then the plugin on its 'webgpu' backend (SwiftShader here: tiny sizes)
+// refines a generated mesh for 1 step (the UNet alone takes ~20 s on SwiftShader). The kernels are bundled from src/ (they are not part of the public API).
+import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
+import { Scene } from '@babylonjs/core/scene.js';
+import { VertexBuffer } from '@babylonjs/core/Buffers/buffer.js';
+import { createScaleDreamer, type GeneratedMeshMetadataHolder, type GenerationProgress } from 'scaledreamer-babylon';
+import { decoderLayout, planesLength } from '../../../src/kernels/triplane-layout.js';
+import { CpuRefineKernels } from '../../../src/refine/cpu-kernels.js';
+import { GpuRefineKernels } from '../../../src/refine/gpu-kernels.js';
+import type { RefineKernels, RefinePrior } from '../../../src/refine/refine-backend.js';
+import { refineTriplane, type RefineProgress } from '../../../src/refine/refine.js';
+import type { GuidanceMethod } from '../../../src/kernels/guidance-options.js';
+import type { PriorRows } from '../../../src/refine/step-plan.js';
+import { uniformArray } from '../../fixtures/random.js';
+import { reportResult } from './page-result.js';
+
+const SHAPE = { channels: 4, resolution: 8, hidden: 8 };
+const PRIOR_RESOLUTION = 8;
+const T = 1000;
+const ALPHAS_CUMPROD = (() => {
+  const f = (t: number): number => Math.cos(((t / T + 0.008) / 1.008) * (Math.PI / 2)) ** 2;
+  let product = 1;
+  return Float64Array.from({ length: T }, (_, t) => (product *= 1 - Math.min(1 - f(t + 1) / f(t), 0.999)));
+})();
+
+/** eps(x_t) = (x_t - sqrt(ab) x*) / sqrt(1 - ab) for a red x* (grey for the unconditional prompt). */
+class ConstantImagePrior implements RefinePrior<Float32Array, Float32Array> {
+  readonly resolution = PRIOR_RESOLUTION;
+  readonly numTrainTimesteps = T;
+  readonly alphasCumprod = ALPHAS_CUMPROD;
+  readonly unconditionalPrompt = '';
+
+  async prepare(): Promise<void> {}
+
+  async predictNoise(sample: Float32Array, rows: PriorRows): Promise<Float32Array> {
+    const pixels = this.resolution ** 2;
+    const out = new Float32Array(sample.length);
+    rows.prompts.forEach((prompt, row) => {
+      const ab = ALPHAS_CUMPROD[rows.timesteps[row]!]!;
+      const target = prompt === '' ? [0, 0, 0] : [1, -1, -1];
+      for (let i = 0; i < 3 * pixels; i++) {
+        const x0 = target[Math.floor(i / pixels)]!;
+        out[row * 3 * pixels + i] = (sample[row * 3 * pixels + i]! - Math.sqrt(ab) * x0) / Math.sqrt(1 - ab);
+      }
+    });
+    return out;
+  }
+}
+
+const PLANES = uniformArray(Float32Array, planesLength(SHAPE), 1, -0.1, 0.1);
+const DECODER = uniformArray(Float32Array, decoderLayout(SHAPE).length, 2, -0.3, 0.3);
+
+async function run(kernels: RefineKernels<Float32Array, Float32Array>, method: GuidanceMethod) {
+  const losses: number[] = [];
+  const views: number[][] = [];
+  const result = await refineTriplane({ kernels, prior: new ConstantImagePrior(), samples: 8 }, 'a red thing', {
+    method,
+    steps: 3,
+    resolution: 4,
+    samples: 8,
+    viewsPerStep: 2,
+    learningRate: 0.05,
+    reportEvery: 1,
+    seed: 5,
+  }, {
+    onProgress: (progress: RefineProgress) => {
+      losses.push(progress.loss);
+      views.push(Array.from(progress.views));
+    },
+  });
+  return { losses, views, planes: Array.from(result.planes) };
+}
+
+reportResult(
+  (async () => {
+    const adapter = await navigator.gpu?.requestAdapter();
+    if (!adapter) throw new Error('no WebGPU adapter');
+    const device = await adapter.requestDevice();
+    const cases = [];
+    for (const method of ['asd', 'sds', 'csd'] as const) {
+      const cpu = await run(new CpuRefineKernels(SHAPE, PLANES, DECODER, { learningRate: 0.05 }), method);
+      const gpuKernels = new GpuRefineKernels(device, SHAPE, PLANES, DECODER, { learningRate: 0.05 });
+      const gpu = await run(gpuKernels, method);
+      gpuKernels.dispose();
+      let disposedThrows = false;
+      try {
+        await gpuKernels.readPlanes();
+      } catch {
+        disposedThrows = true;
+      }
+      cases.push({ method, cpu, gpu, disposedThrows });
+    }
+    device.destroy();
+
+    const scene = new Scene(new NullEngine());
+    const scaleDreamer = await createScaleDreamer({ pack: './models/default/', backend: 'webgpu' });
+    scene.addPlugin(scaleDreamer);
+    const job = scaleDreamer.generate('a red wooden barrel', {
+      gridSize: 16,
+      refine: { steps: 1, resolution: 8, meshEvery: 1 },
+    });
+    const events: Omit<GenerationProgress, 'elapsedMs'>[] = [];
+    job.onProgressObservable.add(({ elapsedMs: _elapsedMs, ...event }) => events.push(event));
+    let firstPositions: number[] = [];
+    scaleDreamer.onMeshGeneratedObservable.addOnce((mesh) => {
+      firstPositions = Array.from(mesh.getVerticesData(VertexBuffer.PositionKind) ?? []);
+    });
+    const mesh = await job.mesh;
+    const positions = Array.from(mesh.getVerticesData(VertexBuffer.PositionKind) ?? []);
+    const changed = positions.length !== firstPositions.length ||
+      positions.some((value, i) => Math.abs(value - firstPositions[i]!) > 1e-6);
+    const plugin = {
+      events,
+      metadata: (mesh.metadata as GeneratedMeshMetadataHolder).scaleDreamer,
+      sameMesh: job.currentMesh === mesh,
+      changed,
+      counts: await scaleDreamer.getResourceCountsAsync(),
+    };
+    scene.dispose();
+    return { initialPlanes: Array.from(PLANES), cases, plugin };
+  })(),
+);
