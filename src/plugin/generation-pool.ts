@@ -343,8 +343,10 @@ export class GenerationPool {
         if (slot.task === task) task.onStage(stage);
       });
       if (slot.task !== task) return;
+      // From here a cancel stops the refinement rather than the worker (the mesh is in the scene).
+      if (task.refine) this._refining.add(task);
       const goOn = task.resolve(result, info);
-      if (task.refine && goOn && slot.task === task) await this._refine(slot, task);
+      if (task.refine && goOn && slot.task === task && slot.stopping !== task) await this._refine(slot, task);
     } catch (error) {
       if (slot.task !== task) return;
       if (this._refining.has(task)) {
@@ -378,7 +380,6 @@ export class GenerationPool {
 
   /** The refinement phase of `task` on `slot`, after its mesh was delivered. */
   private async _refine(slot: WorkerSlot, task: PoolTask): Promise<void> {
-    this._refining.add(task);
     const live = (): boolean => slot.task === task && slot.stopping !== task;
     try {
       const summary = await slot.refine(task.refine!, this._options, (update) => {

@@ -284,13 +284,14 @@ export class ScaleDreamer implements ScenePlugin {
       },
     };
     mesh.metadata = metadata;
+    // A refining job holds its mesh before observers see it, so that one that cancels the job keeps the mesh.
+    refinement?.start(mesh);
     this.onMeshGeneratedObservable.notifyObservers(mesh);
     if (!refinement) {
       job._succeed(mesh);
       return false;
     }
-    refinement.start(mesh);
-    return true;
+    return job.state === 'pending';
   }
 
   /** A worker's own copies of the prior's models for refinement (transferred to it). */

@@ -29,6 +29,7 @@ interface RefinePageResult {
   cancelled: JobReport;
   cancelledUnchangedAfter: boolean;
   aborted: JobReport;
+  early: JobReport;
   nextVertices: number;
   nextMs: number;
   counts: PoolResourceCounts;
@@ -137,5 +138,15 @@ test('an aborted signal while refining does the same, and the worker takes the n
   // generator and, since the first refinement, the UNet.
   expect(run.counts.workers).toEqual({ created: 1, released: 0 });
   expect(run.counts.inWorkers.ortSession).toEqual({ created: 3, released: 0 });
-  expect(run.generatedMeshes).toBe(4);
+  expect(run.generatedMeshes).toBe(5);
+});
+
+test('cancelled by an onMeshGeneratedObservable observer: resolves with the generator\'s mesh, no step run', () => {
+  const { early } = run;
+  expect(early.ok).toBe(true);
+  expect(early.state).toBe('cancelled');
+  expect(early.sameMesh).toBe(true);
+  expect(early.inScene).toBe(true);
+  expect(early.changeFromFirst).toBe(0);
+  expect(early.metadata.refinement).toMatchObject({ state: 'cancelled', stepsDone: 0, meshStep: 0 });
 });

@@ -1,6 +1,6 @@
 // Refines generated meshes in a Babylon scene (WebGL engine, WASM backend): one ASD run of a few steps that updates
 // the mesh in place, one cancelled with job.cancel() and one with an AbortSignal mid-refinement (both keep the mesh),
-// then a plain job on the same worker. plugin-refine.test.ts asserts on the report.
+// one cancelled as its mesh enters the scene, then a plain job on the same worker. plugin-refine.test.ts asserts on the report.
 import { ArcRotateCamera } from '@babylonjs/core/Cameras/arcRotateCamera.js';
 import { Engine } from '@babylonjs/core/Engines/engine.js';
 import { VertexBuffer } from '@babylonjs/core/Buffers/buffer.js';
@@ -160,7 +160,16 @@ reportResult(
     controller.abort();
     const abortedReport = await report(abortedTracked, aborted);
 
-    // 4. A plain job right after: the worker stopped refining and kept its sessions.
+    // 4. Cancelled as its mesh enters the scene, from an onMeshGeneratedObservable observer: no step runs.
+    const early = scaleDreamer.generate(PROMPT, {
+      position: new Vector3(0, 0, -1.5),
+      gridSize: GRID_SIZE,
+      refine: { steps: 50, resolution: RESOLUTION },
+    });
+    scaleDreamer.onMeshGeneratedObservable.addOnce(() => early.cancel());
+    const earlyReport = await report(track(scaleDreamer, early), early);
+
+    // 5. A plain job right after: the worker stopped refining and kept its sessions.
     const nextStart = performance.now();
     const next = await scaleDreamer.generate('a green cactus', { position: new Vector3(0, 0, 1.5), gridSize: GRID_SIZE })
       .mesh;
@@ -180,6 +189,7 @@ reportResult(
       cancelled: strip(cancelledReport),
       cancelledUnchangedAfter,
       aborted: strip(abortedReport),
+      early: strip(earlyReport),
       nextVertices: next.getTotalVertices(),
       nextMs,
       counts,
