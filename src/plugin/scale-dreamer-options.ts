@@ -97,7 +97,7 @@ export interface GenerateOptions {
    */
   position?: PositionLike;
   /** Random seed, an integer in [0, 2^32 - 1]; recorded in the metadata. The generator itself is deterministic;
-   * the seed will drive refinement's noise. Default 0. */
+   * the seed drives refinement's cameras, timesteps and noise. Default 0. */
   seed?: number;
   /** Marching-cubes grid points per axis: an integer in [2, 256]. Default 64. */
   gridSize?: number;

@@ -67,7 +67,10 @@ export async function createScaleDreamer(options: ScaleDreamerOptions): Promise<
 
 export class ScaleDreamer implements ScenePlugin {
   readonly name = SCALEDREAMER_COMPONENT_NAME;
-  /** Fires with each generated mesh once it is in the scene, before its job's promise resolves. */
+  /**
+   * Fires with each generated mesh once it is in the scene, before its job's promise resolves; with `refine`, as the
+   * generator's mesh enters the scene, before refinement updates it in place.
+   */
   readonly onMeshGeneratedObservable: Observable<Mesh>;
   /** Fires once, when the plugin is disposed (by {@link dispose} or with its scene). */
   readonly onDisposeObservable: Observable<ScaleDreamer>;
@@ -143,9 +146,11 @@ export class ScaleDreamer implements ScenePlugin {
   }
 
   /**
-   * Starts generating a mesh for `prompt`; the mesh is added to the plugin's scene as soon as it is meshed.
+   * Starts generating a mesh for `prompt`; the mesh is added to the plugin's scene as soon as it is meshed, and with
+   * `options.refine` then refined in the worker and updated in place (docs/plugin.md, "Refinement").
    * @throws {TypeError} if `prompt` is not a string, or an option has the wrong type.
-   * @throws {RangeError} if `prompt` is empty, or naming an option that is out of range.
+   * @throws {RangeError} if `prompt` is empty, or naming an option that is out of range (`options.refine.<name>`
+   *   included).
    * @throws {UnknownWordsError} naming the words outside the pack's vocabulary (unless `unknownWords: 'lenient'`).
    * @throws {PromptTooLongError} if the prompt has more tokens than the text encoder takes.
    * @throws {Error} before `scene.addPlugin(this)`, or after dispose.
