@@ -136,7 +136,11 @@ class WorkerSlot {
       this._hasRefinementModels = true;
     }
     const sent = models ? Comlink.transfer(models, [models.unet.buffer]) : null;
-    return this._orEnded(this._remote.refine(request, sent, Comlink.proxy(onUpdate)));
+    const call = this._orEnded(this._remote.refine(request, sent, Comlink.proxy(onUpdate)));
+    // A refinement that failed may have failed before the worker kept the models (e.g. its UNet session): send them
+    // again next time (a worker that has its session ignores them).
+    if (models) call.catch(() => (this._hasRefinementModels = false));
+    return call;
   }
 
   /** Asks the worker to stop its refinement at its next check (between steps). */
