@@ -313,12 +313,14 @@ export class AssetLibrary {
       ...(this._gridSize === undefined ? {} : { gridSize: this._gridSize }),
       ...(refine === undefined ? {} : { refine }),
     });
+    if (refine !== undefined) this._showWhileRefining(job, assetId, placement);
     const asset = job.mesh.then((mesh) => this._deliver(kind, assetId, job, mesh, placement));
     // The caller may never look at `asset`; its failures are the job's, reported through the job.
     asset.catch(() => undefined);
     const started: AssetJob = { kind, assetId, job, asset };
     job.mesh.catch(() => {
       const target = assetId === null ? undefined : this._assets.get(assetId);
+      if (target && !target.root.isDisposed()) target.root.setEnabled(true);
       if (target?.pendingJob === started) {
         target.pendingJob = null;
         this._changed(target);
@@ -326,6 +328,22 @@ export class AssetLibrary {
     });
     this.onJobStartedObservable.notifyObservers(started);
     return started;
+  }
+
+  /**
+   * A refining job's mesh enters the scene before the job resolves and is updated in place: it takes the asset's
+   * placement at once and stands in for the asset's current mesh, which is hidden meanwhile (shown again if the job
+   * fails, disposed when it delivers), so two meshes never overlap.
+   */
+  private _showWhileRefining(job: GenerationJob, assetId: string | null, placement: AssetPlacement): void {
+    const observer = job.onProgressObservable.add(() => {
+      const mesh = job.currentMesh;
+      if (!mesh) return;
+      job.onProgressObservable.remove(observer);
+      mesh.rotation.y = placement.rotationY;
+      const previous = assetId === null ? undefined : this._assets.get(assetId);
+      if (previous && previous.pendingJob?.job === job) previous.root.setEnabled(false);
+    });
   }
 
   private _deliver(

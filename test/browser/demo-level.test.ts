@@ -220,6 +220,32 @@ test('the level: prompt -> asset, bad input and spam, inspector regeneration in 
   await expect.poll(async () => (await assets(page)).every((asset) => asset.saveState === 'saved'), {
     timeout: 30_000,
   }).toBe(true);
+
+  // Refining in place: while it runs, one mesh stands for the asset (the old one hidden), at the asset's rotation.
+  const refining = await page.evaluate(async (id) => {
+    const library = window.scaleDreamerDemo!.library!;
+    const before = library.get(id)!;
+    const { job, asset } = library.regenerate(id, { refine: { method: 'asd', steps: 2 } });
+    let refiningEvents = 0;
+    let overlap = false;
+    let rotated = true;
+    job.onProgressObservable.add(() => {
+      const mesh = job.currentMesh;
+      if (!mesh) return;
+      refiningEvents += 1;
+      overlap ||= !before.root.isDisposed() && before.root.isEnabled();
+      rotated &&= mesh.rotation.y === before.placement.rotationY;
+    });
+    const after = await asset;
+    return { refiningEvents, overlap, rotated, sameId: after.id === id, oldDisposed: before.root.isDisposed() };
+  }, barrel!.id);
+  expect(refining).toEqual({ refiningEvents: expect.any(Number), overlap: false, rotated: true, sameId: true,
+    oldDisposed: true });
+  expect(refining.refiningEvents).toBeGreaterThan(0);
+  await expect.poll(async () => (await assets(page)).every((asset) => asset.saveState === 'saved'), {
+    timeout: 30_000,
+  }).toBe(true);
+
   const regenerated = await assets(page);
   expect(regenerated.map((asset) => asset.id)).toContain(barrel!.id);
   expect(regenerated.find((asset) => asset.id === barrel!.id)?.prompt).toBe('a blue wooden barrel');
