@@ -11,6 +11,7 @@ import type { RefineOptions } from '../plugin/scale-dreamer-options.js';
 import type { AssetJob, AssetLibrary, LibraryAsset } from '../persistence/asset-library.js';
 import { describeJobError, progressFraction, progressText } from './job-progress.js';
 import { LossPlot } from './loss-plot.js';
+import { PriorViews } from './prior-views.js';
 import { checkPrompt, type PromptVocabulary } from './prompt-words.js';
 
 /** Options of {@link PromptInspectorPanel}. */
@@ -157,7 +158,7 @@ class AssetRow {
   private readonly _refineInputs: { method: HTMLSelectElement; steps: HTMLInputElement; eta: HTMLInputElement;
     guidanceScale: HTMLInputElement };
   private readonly _lossPlot = new LossPlot();
-  private readonly _views: HTMLElement;
+  private readonly _views = new PriorViews();
   private readonly _delete: HTMLButtonElement;
   private readonly _message: HTMLElement;
   private _asset: LibraryAsset | null = null;
@@ -218,7 +219,6 @@ class AssetRow {
     };
     this._refineButton = el('button', { type: 'submit' }, 'Refine');
     this._refineReason = el('p', { id: `${id}-refine-reason`, className: 'sd-field-message' });
-    this._views = el('p', { className: 'sd-views' }, 'Views the prior sees appear here during refinement.');
     const labelled = (text: string, input: HTMLElement): HTMLElement =>
       el('div', { className: 'sd-inline' }, el('label', { htmlFor: input.id }, text), input);
     const refine = el('form', { className: 'sd-refine' },
@@ -228,7 +228,7 @@ class AssetRow {
         labelled('Steps', this._refineInputs.steps),
         labelled('Eta', this._refineInputs.eta),
         labelled('CFG', this._refineInputs.guidanceScale),
-        this._refineButton, this._refineReason, this._lossPlot.canvas, this._views));
+        this._refineButton, this._refineReason, this._lossPlot.canvas, this._views.element));
     refine.addEventListener('submit', (event) => {
       event.preventDefault();
       this._run(this._refineOptions());
@@ -295,12 +295,16 @@ class AssetRow {
     this._cancel.disabled = false;
     this._progress.value = 0;
     this._progressText.textContent = 'queued';
-    if (job.kind === 'refine') this._lossPlot.clear();
+    if (job.kind === 'refine') {
+      this._lossPlot.clear();
+      this._views.clear();
+    }
     job.job.onProgressObservable.add((progress: GenerationProgress) => {
       if (this._job !== job) return;
       this._progress.value = progressFraction(progress);
       this._progressText.textContent = progressText(progress);
       if (progress.loss !== null) this._lossPlot.push(progress.step, progress.steps, progress.loss);
+      if (progress.views) this._views.show(progress.views, progress.step);
     });
     job.asset.then(
       () => this._jobEnded(job, `${job.kind === 'refine' ? 'Refined' : 'Regenerated'} in place.`),
@@ -487,6 +491,7 @@ function injectStyles(): void {
   padding: 4px 8px 8px; }
 .sd-inspector .sd-loss-plot { display: block; margin-top: 4px; max-width: 100%;
   color: var(--colorNeutralForeground2, #c5c8ce); border-color: var(--colorNeutralStroke2, #5f6368); }
+.sd-inspector .sd-views-canvas { display: block; margin-top: 4px; max-width: 100%; image-rendering: pixelated; }
 .sd-inspector .sd-views { font-size: 12px; color: var(--colorNeutralForeground3, #9aa0a6); }
 .sd-inspector .sd-actions { display: flex; gap: 6px; margin-top: 6px; }
 .sd-inspector .sd-danger { border-color: var(--colorPaletteRedBorder2, #e06c6c); }

@@ -2,6 +2,7 @@
  * One prompt on its way to a mesh: progress as a Babylon Observable, cancellation (`cancel()` or an AbortSignal),
  * and the promise of the mesh. Made by {@link ScaleDreamer.generate}.
  */
+import type { RefineViews } from '../workers/generation-protocol.js';
 import { Observable } from '@babylonjs/core/Misc/observable.js';
 import type { Mesh } from '@babylonjs/core/Meshes/mesh.js';
 import { abortError } from './generation-errors.js';
@@ -35,6 +36,11 @@ export interface GenerationProgress {
   readonly loss: number | null;
   /** Whether the mesh was updated in place with this event (refinement, every `meshEvery` steps). */
   readonly meshUpdated: boolean;
+  /**
+   * With a mesh update: the views the prior saw at this step, `rgb` `[count, 3, side, side]` in [0, 1] (before
+   * upsampling to the prior's resolution); null otherwise.
+   */
+  readonly views: RefineViews | null;
   /** Milliseconds since the job was created. */
   readonly elapsedMs: number;
 }
@@ -133,7 +139,14 @@ export class GenerationJob {
   }
 
   /** @internal */
-  _progress(stage: GenerationStage, step = 0, steps = 0, loss: number | null = null, meshUpdated = false): void {
+  _progress(
+    stage: GenerationStage,
+    step = 0,
+    steps = 0,
+    loss: number | null = null,
+    meshUpdated = false,
+    views: RefineViews | null = null,
+  ): void {
     if (this._state !== 'pending') return;
     this._stage = stage;
     this.onProgressObservable.notifyObservers({
@@ -142,6 +155,7 @@ export class GenerationJob {
       steps,
       loss,
       meshUpdated,
+      views,
       elapsedMs: performance.now() - this._created,
     });
   }

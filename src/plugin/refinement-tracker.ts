@@ -56,7 +56,8 @@ export class RefinementTracker {
       loss: update.loss,
       ...(meshUpdated ? { meshStep: update.step } : {}),
     });
-    this._job._progress('refining', update.step, update.steps, update.loss, meshUpdated);
+    this._job._progress('refining', update.step, update.steps, update.loss, meshUpdated,
+      meshUpdated ? update.views : null);
   }
 
   /** All steps ran: the job resolves with the mesh. */

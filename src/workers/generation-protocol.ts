@@ -128,7 +128,17 @@ export interface RefineRequest {
   readonly unknownWords: 'strict' | 'lenient';
 }
 
-/** One refinement step, sent as it ends; `mesh` every `meshEvery` steps (its arrays transferred), null otherwise. */
+/** The views one refinement step rendered for the prior, before upsampling: `rgb` is `[count, 3, side, side]` in [0, 1]. */
+export interface RefineViews {
+  readonly count: number;
+  readonly side: number;
+  readonly rgb: Float32Array<ArrayBuffer>;
+}
+
+/**
+ * One refinement step, sent as it ends; `mesh` and `views` every `meshEvery` steps (their arrays transferred), null
+ * otherwise.
+ */
 export interface RefineUpdate {
   /** Steps done, 1 .. steps. */
   readonly step: number;
@@ -136,6 +146,7 @@ export interface RefineUpdate {
   /** guidance.py's loss at this step (the mean over its views of 0.5 sum(g^2)). */
   readonly loss: number;
   readonly mesh: (BabylonMeshArrays & { readonly meshMs: number }) | null;
+  readonly views: RefineViews | null;
 }
 
 /** How a refinement ended (it resolves only when all steps ran; a stopped one rejects with an AbortError). */

@@ -127,13 +127,17 @@ export class GenerationRefiner {
       signal,
       onProgress: async ({ step, steps, loss }) => {
         let mesh: RefineUpdate['mesh'] = null;
+        let views: RefineUpdate['views'] = null;
         if (step % request.meshEvery === 0 || step === steps) {
           const meshStart = performance.now();
           const { arrays } = this._pipeline.mesh(await kernels.readPlanes(), request.gridSize);
           mesh = { ...arrays, meshMs: performance.now() - meshStart };
+          const rgb = (await kernels.readViews()) as Float32Array<ArrayBuffer>; // a fresh copy: transferable
+          const side = request.resolution;
+          views = { count: rgb.length / (3 * side * side), side, rgb };
         }
         signal.throwIfAborted();
-        await onUpdate({ step, steps, loss, mesh });
+        await onUpdate({ step, steps, loss, mesh, views });
       },
     });
     return {

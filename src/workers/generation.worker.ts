@@ -93,6 +93,7 @@ const api: GenerationWorkerApi = {
         const mesh = update.mesh;
         const transfers = mesh ? [mesh.positions.buffer, mesh.normals.buffer, mesh.colors.buffer, mesh.indices.buffer]
           : [];
+        if (update.views) transfers.push(update.views.rgb.buffer);
         await onUpdate(Comlink.transfer(update, transfers));
       });
       const lost = current.deviceLost.then((reason) => Promise.reject(new GpuDeviceLostError(reason)));

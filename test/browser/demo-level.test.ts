@@ -242,6 +242,10 @@ test('the level: prompt -> asset, bad input and spam, inspector regeneration in 
   expect(refining).toEqual({ refiningEvents: expect.any(Number), overlap: false, rotated: true, sameId: true,
     oldDisposed: true });
   expect(refining.refiningEvents).toBeGreaterThan(0);
+  // The inspector's row of the asset showed the views the prior saw.
+  await expect(row.locator('.sd-views-canvas').isHidden()).resolves.toBe(false);
+  await expect(row.locator('.sd-views').textContent()).resolves.toMatch(/1 view at 32x32 the prior saw at step 2/);
+  await page.screenshot({ path: `${SCREENSHOTS}/demo-inspector-refined.png` });
   await expect.poll(async () => (await assets(page)).every((asset) => asset.saveState === 'saved'), {
     timeout: 30_000,
   }).toBe(true);

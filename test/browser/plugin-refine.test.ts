@@ -81,6 +81,8 @@ test('ASD for 3 steps: progress per step with a finite loss, after the generator
     expect(Number.isFinite(event.loss)).toBe(true);
     expect(event.loss).toBeGreaterThan(0);
     expect(event.meshUpdated).toBe(true);
+    // The views the prior saw come with each mesh update (the inspector draws them).
+    expect(event.views).toMatchObject({ count: 1, side: 32, values: 3 * 32 * 32, inUnitRange: true });
   }
 });
 

@@ -52,17 +52,29 @@ function thrown(call: () => unknown) {
   }
 }
 
+interface ViewsSummary {
+  readonly count: number;
+  readonly side: number;
+  readonly values: number;
+  readonly inUnitRange: boolean;
+}
+
+function summariseViews({ count, side, rgb }: { count: number; side: number; rgb: Float32Array }): ViewsSummary {
+  return { count, side, values: rgb.length, inUnitRange: rgb.every((v) => v >= 0 && v <= 1) };
+}
+
 /** Runs a refining job, recording its events, the mesh as it first appears, and the geometry at each update. */
 function track(scaleDreamer: ScaleDreamer, job: GenerationJob) {
-  const events: Omit<GenerationProgress, 'elapsedMs'>[] = [];
+  // The views' pixels are summarised: the page's result crosses to the test as JSON.
+  const events: (Omit<GenerationProgress, 'elapsedMs' | 'views'> & { views: ViewsSummary | null })[] = [];
   const updates: Geometry[] = [];
   let first: { mesh: Mesh; geometry: Geometry; inScene: boolean } | null = null;
   const observer = scaleDreamer.onMeshGeneratedObservable.add((mesh) => {
     if (first || mesh.metadata?.scaleDreamer?.prompt !== job.prompt) return;
     first = { mesh, geometry: geometry(mesh), inScene: mesh.getScene().meshes.includes(mesh) };
   });
-  job.onProgressObservable.add(({ elapsedMs: _elapsedMs, ...event }) => {
-    events.push(event);
+  job.onProgressObservable.add(({ elapsedMs: _elapsedMs, views, ...event }) => {
+    events.push({ ...event, views: views && summariseViews(views) });
     if (event.meshUpdated && job.currentMesh) updates.push(geometry(job.currentMesh));
   });
   const ended = job.mesh.then(
