@@ -42,7 +42,7 @@ export class JobList {
     this._list.append(item);
 
     job.job.onProgressObservable.add((update) => {
-      progress.value = progressFraction(update);
+      progress.value = progressFraction(update, job.kind === 'refine');
       text.textContent = progressText(update);
     });
     const settle = (message: string, failed: boolean): void => {

@@ -1,6 +1,7 @@
 /**
  * A job's progress as one fraction and one line of text, for progress bars: the stages before the mesh share the
- * bar by how long they usually take; refinement steps, when a job has them, fill it step by step.
+ * bar by how long they usually take; a refining job gives them only its first tenth and fills the rest step by
+ * step, so the bar never moves backwards when refinement starts.
  */
 import type { GenerationProgress, GenerationStage } from '../plugin/generation-job.js';
 
@@ -26,10 +27,19 @@ const STAGE_TEXT: Readonly<Partial<Record<GenerationStage, string>>> = {
   done: 'done',
 };
 
-/** In [0, 1]. */
-export function progressFraction(progress: Pick<GenerationProgress, 'stage' | 'step' | 'steps'>): number {
-  if (progress.steps > 0) return Math.min(1, Math.max(0, progress.step / progress.steps));
-  return STAGE_START[progress.stage] ?? 0;
+/** The share of a refining job's bar that the stages up to the first mesh take (they last a second or so). */
+const MESH_SHARE_WHEN_REFINING = 0.1;
+
+/** In [0, 1], never decreasing over one job's events. `refines`: whether the job was started with `refine`. */
+export function progressFraction(progress: Pick<GenerationProgress, 'stage' | 'step' | 'steps'>,
+  refines = false): number {
+  const meshShare = refines ? MESH_SHARE_WHEN_REFINING : 1;
+  if (progress.steps > 0) {
+    const steps = Math.min(1, Math.max(0, progress.step / progress.steps));
+    return meshShare + (1 - meshShare) * steps;
+  }
+  if (progress.stage === 'done') return 1;
+  return meshShare * (STAGE_START[progress.stage] ?? 0);
 }
 
 /** E.g. "generating the shape (1.2 s)" or "refining: step 12/50, loss 0.0123 (4.0 s)". */

@@ -301,7 +301,7 @@ class AssetRow {
     }
     job.job.onProgressObservable.add((progress: GenerationProgress) => {
       if (this._job !== job) return;
-      this._progress.value = progressFraction(progress);
+      this._progress.value = progressFraction(progress, job.kind === 'refine');
       this._progressText.textContent = progressText(progress);
       if (progress.loss !== null) this._lossPlot.push(progress.step, progress.steps, progress.loss);
       if (progress.views) this._views.show(progress.views, progress.step);

@@ -30,7 +30,7 @@ class SystemConfig:
     guidance: Optional[GuidanceConfig] = None  # None: the method's paper defaults
     prompts_per_step: int = 4
     views_per_prompt: int = 2
-    resolution: int = 64                   # what the prior sees
+    resolution: Optional[int] = None         # what the prior sees; None: the size it was trained at
     render_resolution: Optional[int] = None  # rendered at this size and upsampled to `resolution`; None: the same
     render: RenderConfig = field(default_factory=RenderConfig)
     generator: TriplaneGenerator.Config = field(default_factory=TriplaneGenerator.Config)
@@ -54,6 +54,8 @@ class DistillationSystem(nn.Module):
     def __init__(self, cfg: SystemConfig, prior: DiffusionPrior, geometry: Optional[nn.Module] = None):
         super().__init__()
         self.cfg, self.prior = cfg, prior
+        if cfg.resolution is None:
+            cfg.resolution = prior.cfg.unet.resolution
         if geometry is None:
             cfg.generator.text_dim = prior.text_encoder.cfg.width
             geometry = TriplaneGenerator(cfg.generator)

@@ -148,7 +148,7 @@ def parse_args(argv=None):
     ap.add_argument("--views", type=int, default=2)
     ap.add_argument("--eta", type=float, default=None, help="ASD eta override (ablation)")
     ap.add_argument("--lr", type=float, default=1e-4)
-    ap.add_argument("--resolution", type=int, default=64)
+    ap.add_argument("--resolution", type=int, default=None, help="the prior's input size (default: its own)")
     ap.add_argument("--render-resolution", type=int, default=None,
                     help="render at this size and upsample to --resolution (4x cheaper at 32)")
     ap.add_argument("--samples", type=int, default=RenderConfig.samples, help="samples per ray")

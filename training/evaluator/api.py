@@ -4,11 +4,13 @@ from pathlib import Path
 from typing import Dict, List
 
 import torch
+import torch.nn.functional as F
 
 from .model import Evaluator as EvaluatorNet, EvaluatorConfig
 from .scoring import score
 
 WEIGHTS = Path(__file__).with_name("weights.pt")
+INPUT_RESOLUTION = 64
 
 
 class Evaluator:
@@ -27,4 +29,9 @@ class Evaluator:
         return cls(net, hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12])
 
     def score(self, images: torch.Tensor, prompts: List[str], views_per_prompt: int = 4) -> Dict[str, float]:
-        return score(self.net, images.float(), prompts, views_per_prompt)
+        """images [P * views, 3, R, R] in [0, 1]; R < 64 (a 32x32 prior's samples) is upsampled bilinearly, the
+        same softening the evaluator's training augmentation applies to a share of its images."""
+        images = images.float()
+        if images.shape[-1] != INPUT_RESOLUTION:
+            images = F.interpolate(images, size=INPUT_RESOLUTION, mode="bilinear", align_corners=False)
+        return score(self.net, images, prompts, views_per_prompt)

@@ -3,8 +3,9 @@
     python3 -m training.prior.export [--checkpoint ~/.cache/scaledreamer/prior/last.pt] [--pack models/default]
 
 Writes text_encoder.onnx, unet.onnx, schedule.json, vocab.json, tokenizer_vectors.json, golden/prior.json (+ .bin)
-and the prior's entries of manifest.json. Contract: docs/model-pack.md. Weights are stored as float32: 2.9M
-parameters are ~12 MB, well inside the pack budget, and fp32 keeps the parity with PyTorch exact to ~1e-6.
+and the prior's entries of manifest.json. Contract: docs/model-pack.md. The UNet's weights are stored as float16
+by default (--unet-weights float32 to keep them exact): a 9M-parameter UNet is 36 MB in float32, most of the pack's
+40 MB budget. The golden vectors come from the float16-rounded weights, so the parity tests stay at ~1e-6.
 """
 import argparse
 import json
@@ -15,6 +16,7 @@ from typing import Dict
 import torch
 
 from ..common.checkpoint import cache_dir
+from ..common.half_weights import export_onnx as export_graph
 from ..common.manifest import file_entry, update_manifest
 from ..world.camera import CAMERA_DIM, fixed_cameras
 from .model import DiffusionPrior, PriorConfig, config_from_dict
@@ -62,18 +64,21 @@ def write_tensor(folder: Path, name: str, t: torch.Tensor) -> Dict:
     return {"file": name, "dtype": dtype, "shape": list(t.shape)}
 
 
-def export_onnx(model: DiffusionPrior, pack: Path, ids: torch.Tensor, unet_inputs: tuple) -> None:
+def export_onnx(model: DiffusionPrior, pack: Path, ids: torch.Tensor, unet_inputs: tuple,
+                unet_weights: str) -> torch.Tensor:
+    """Writes both graphs; returns the exported UNet's output on unet_inputs (its weights as stored)."""
     batch = {0: "batch"}
     torch.onnx.export(model.text_encoder, (ids,), str(pack / "text_encoder.onnx"), opset_version=OPSET,
                       input_names=["input_ids"], output_names=["hidden"],
                       dynamic_axes={"input_ids": batch, "hidden": batch})
     names = ["sample", "timestep", "encoder_hidden_states", "camera"]
-    torch.onnx.export(model.unet, unet_inputs, str(pack / "unet.onnx"), opset_version=OPSET, input_names=names,
-                      output_names=["noise"], dynamic_axes={n: batch for n in names + ["noise"]})
+    unet = export_graph(model.unet, unet_inputs, str(pack / "unet.onnx"), unet_weights, opset_version=OPSET,
+                        input_names=names, output_names=["noise"], dynamic_axes={n: batch for n in names + ["noise"]})
+    return unet(*unet_inputs)
 
 
 @torch.no_grad()
-def export(model: DiffusionPrior, pack: Path) -> Dict:
+def export(model: DiffusionPrior, pack: Path, unet_weights: str = "float16") -> Dict:
     pack.mkdir(parents=True, exist_ok=True)
     golden = pack / "golden"
     golden.mkdir(exist_ok=True)
@@ -87,10 +92,9 @@ def export(model: DiffusionPrior, pack: Path) -> Dict:
     sample = torch.randn(len(GOLDEN_PROMPTS), 3, R, R, generator=g)
     timestep = torch.tensor(GOLDEN_TIMESTEPS)
     camera = fixed_cameras(GOLDEN_AZIMUTHS, elevation=15.0).as_vector()
-    noise = model.unet(sample, timestep, hidden, camera)
 
-    # 2. The graphs, traced on the same inputs.
-    export_onnx(model, pack, ids, (sample, timestep, hidden, camera))
+    # 2. The graphs, traced on the same inputs; the golden noise is what the stored weights compute.
+    noise = export_onnx(model, pack, ids, (sample, timestep, hidden, camera), unet_weights)
 
     # 3. Golden vectors for the onnxruntime parity tests.
     index = {"format": "scaledreamer-golden", "version": 1, "byte_order": "little", "tolerance_max_abs": 1e-3,
@@ -112,12 +116,13 @@ def export(model: DiffusionPrior, pack: Path) -> Dict:
 
     # 5. Manifest entries.
     f32 = lambda *shape: {"dtype": "float32", "shape": list(shape)}
-    onnx = {"format": "onnx", "opset": OPSET, "weights_dtype": "float32"}
+    onnx = {"format": "onnx", "opset": OPSET}
     files = {
         "text_encoder.onnx": file_entry(pack, "text_encoder.onnx", "prior.text_encoder", **onnx,
+                                        weights_dtype="float32",
                                         inputs={"input_ids": {"dtype": "int64", "shape": ["batch", L]}},
                                         outputs={"hidden": f32("batch", L, D)}),
-        "unet.onnx": file_entry(pack, "unet.onnx", "prior.unet", **onnx,
+        "unet.onnx": file_entry(pack, "unet.onnx", "prior.unet", **onnx, weights_dtype=unet_weights,
                                 inputs={"sample": f32("batch", 3, R, R), "timestep": f32("batch"),
                                         "encoder_hidden_states": f32("batch", L, D),
                                         "camera": f32("batch", CAMERA_DIM)},
@@ -150,9 +155,10 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", type=Path, default=cache_dir() / "prior" / "last.pt")
     ap.add_argument("--pack", type=Path, default=REPO / "models" / "default")
+    ap.add_argument("--unet-weights", choices=["float16", "float32"], default="float16")
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
-    manifest = export(load_ema(args.checkpoint), args.pack)
+    manifest = export(load_ema(args.checkpoint), args.pack, args.unet_weights)
     mb = sum(f["bytes"] for f in manifest["files"].values()) / 1e6
     print(json.dumps({"pack": str(args.pack), "prior_version": manifest["prior"]["version"], "pack_mb": round(mb, 2)}))
 

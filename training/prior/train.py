@@ -50,6 +50,9 @@ class TrainConfig:
     sample_prompts: int = 6
     guidance: float = 7.5
     sample_steps: int = 50
+    # A prior bundle whose tokenizer and text encoder are loaded and kept frozen ("" trains one jointly). Sharing
+    # the pack's text encoder keeps every generator trained on its states valid when only the UNet is retrained.
+    text_encoder_from: str = ""
 
 
 def learning_rate(step: int, cfg: TrainConfig) -> float:
@@ -58,17 +61,20 @@ def learning_rate(step: int, cfg: TrainConfig) -> float:
 
 
 class Trainer:
-    def __init__(self, cfg: TrainConfig, pool_dir: Path, out: Path):
-        self.cfg, self.out = cfg, Path(out)
+    def __init__(self, cfg: TrainConfig, pool_dir: Path, out: Path, samples_png: Path = SAMPLES_PNG):
+        self.cfg, self.out, self.samples_png = cfg, Path(out), Path(samples_png)
         self.out.mkdir(parents=True, exist_ok=True)
         torch.manual_seed(cfg.seed)
         self.model = DiffusionPrior(cfg.prior)
+        if cfg.text_encoder_from:
+            load_frozen_text_encoder(self.model, Path(cfg.text_encoder_from))
         self.ema = copy.deepcopy(self.model).requires_grad_(False)
-        self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        trainable = [p for p in self.model.parameters() if p.requires_grad]
+        self.opt = torch.optim.AdamW(trainable, lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.g = torch.Generator().manual_seed(cfg.seed)
         self.step = 0
         self.nan_events = 0
-        self.data = PoolBatches(pool_dir)
+        self.data = PoolBatches(pool_dir, cfg.prior.unet.resolution)
 
     @property
     def checkpoint_path(self) -> Path:
@@ -101,7 +107,9 @@ class Trainer:
         noise = torch.randn(images.shape, generator=self.g)
         for group in self.opt.param_groups:
             group["lr"] = learning_rate(self.step, cfg)
-        loss = self.model.losses(images, t, noise, self.model.encode(prompts), camera).mean()
+        with torch.set_grad_enabled(not self.cfg.text_encoder_from):
+            text = self.model.encode(prompts)
+        loss = self.model.losses(images, t, noise, text, camera).mean()
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
@@ -122,7 +130,8 @@ class Trainer:
             self.nan_events = nan_events
         self.g.manual_seed(self.cfg.seed + 1_000_003 * self.nan_events + self.step)
 
-    def write_samples(self, path: Path = SAMPLES_PNG) -> None:
+    def write_samples(self) -> None:
+        path = self.samples_png
         prompts = read_lines(HELD_OUT)[: self.cfg.sample_prompts]
         cams = fixed_cameras(list(EVAL_AZIMUTHS) * len(prompts), elevation=EVAL_ELEVATION)
         full = [view_prompt(p, float(a), EVAL_ELEVATION) for p in prompts for a in EVAL_AZIMUTHS]
@@ -163,6 +172,15 @@ class Trainer:
         self.save()
 
 
+def load_frozen_text_encoder(model: DiffusionPrior, bundle_path: Path) -> None:
+    """Copy a bundle's text encoder into the model and freeze it; the tokenizers must agree word for word."""
+    blob = torch.load(bundle_path)
+    if blob["tokenizer"] != asdict(model.tokenizer.cfg) or blob["text_encoder"]["config"] != asdict(model.text_encoder.cfg):
+        raise ValueError(f"{bundle_path}: its tokenizer or text encoder config differs from this prior's")
+    model.text_encoder.load_state_dict(blob["text_encoder"]["state"])
+    model.text_encoder.requires_grad_(False)
+
+
 def plot_losses(jsonl: Path, png: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -181,6 +199,15 @@ def plot_losses(jsonl: Path, png: Path) -> None:
     plt.close(fig)
 
 
+def fresh_config(args) -> TrainConfig:
+    cfg = TrainConfig(batch=args.batch, text_encoder_from=str(args.text_encoder_from or ""))
+    cfg.prior.unet.resolution = args.resolution
+    if args.channels:
+        cfg.prior.unet.channels = tuple(args.channels)
+        cfg.prior.unet.cross_attention = (True,) * len(args.channels)
+    return cfg
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pool", type=Path, default=DEFAULT_DIR)
@@ -190,13 +217,19 @@ def main(argv=None):
     # another job holds (measured 4-7 s per training step with 2 threads vs 0.6 s with 1 while one other job ran).
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--samples-now", action="store_true", help="write the contact sheet from the checkpoint and exit")
+    ap.add_argument("--samples", type=Path, default=SAMPLES_PNG, help="where the contact sheet goes")
+    fresh = ap.add_argument_group("a fresh run (ignored when --out holds a checkpoint, whose config wins)")
+    fresh.add_argument("--resolution", type=int, default=PriorConfig().unet.resolution)
+    fresh.add_argument("--channels", type=int, nargs="+", help="UNet channels per level (cross-attention at all)")
+    fresh.add_argument("--batch", type=int, default=TrainConfig.batch)
+    fresh.add_argument("--text-encoder-from", type=Path, help="a prior bundle whose text encoder is used, frozen")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     log = lambda msg: print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
     saved = load_if_exists(args.out / "last.pt")
-    cfg = config_from_dict(TrainConfig, saved["config"]) if saved else TrainConfig()
+    cfg = config_from_dict(TrainConfig, saved["config"]) if saved else fresh_config(args)
     cfg.steps = args.steps
-    trainer = Trainer(cfg, args.pool, args.out)
+    trainer = Trainer(cfg, args.pool, args.out, args.samples)
     if saved:
         trainer.load(saved)
         log(f"resumed at step {trainer.step}")

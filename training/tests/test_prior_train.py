@@ -1,6 +1,7 @@
 import json
 import math
 
+import pytest
 import torch
 
 from training.prior.train import Trainer
@@ -48,6 +49,36 @@ def test_run_logs_losses(tmp_path):
 
 def test_samples_contact_sheet(tmp_path):
     pool = write_fake_pool(tmp_path / "pool")
-    trainer = Trainer(tiny_train_config(sample_prompts=1, sample_steps=2), pool, tmp_path / "run")
-    trainer.write_samples(tmp_path / "samples.png")
+    trainer = Trainer(tiny_train_config(sample_prompts=1, sample_steps=2), pool, tmp_path / "run",
+                      tmp_path / "samples.png")
+    trainer.write_samples()
     assert (tmp_path / "samples.png").stat().st_size > 0
+
+
+def test_frozen_text_encoder_from_a_bundle_and_a_lower_resolution(tmp_path):
+    pool = write_fake_pool(tmp_path / "pool", resolution=64)
+    source = Trainer(tiny_train_config(), pool, tmp_path / "source")
+    source.train_step()
+    source.save()
+    cfg = tiny_train_config(text_encoder_from=str(tmp_path / "source" / "bundle.pt"))
+    cfg.prior.unet.resolution = 32
+    trainer = Trainer(cfg, pool, tmp_path / "run")
+    text_before = {k: v.clone() for k, v in trainer.model.text_encoder.state_dict().items()}
+    assert all(torch.equal(v, source.ema.text_encoder.state_dict()[k]) for k, v in text_before.items())
+    unet_before = {k: v.clone() for k, v in trainer.model.unet.state_dict().items()}
+    for _ in range(2):
+        assert math.isfinite(trainer.train_step())
+    assert all(torch.equal(v, trainer.model.text_encoder.state_dict()[k]) for k, v in text_before.items())
+    assert any(not torch.equal(v, trainer.model.unet.state_dict()[k]) for k, v in unet_before.items())
+    images, _, _ = trainer.data.batch(2, 0.0, torch.Generator().manual_seed(0))
+    assert images.shape == (2, 3, 32, 32)
+
+
+def test_text_encoder_from_a_mismatched_bundle_is_refused(tmp_path):
+    pool = write_fake_pool(tmp_path / "pool")
+    source = Trainer(tiny_train_config(), pool, tmp_path / "source")
+    source.save()
+    cfg = tiny_train_config(text_encoder_from=str(tmp_path / "source" / "bundle.pt"))
+    cfg.prior.text_encoder.width = 2 * cfg.prior.text_encoder.width
+    with pytest.raises(ValueError, match="text encoder config differs"):
+        Trainer(cfg, pool, tmp_path / "run")
