@@ -24,6 +24,12 @@ interface DeviceLossPageResult {
   destroyedIdle: boolean;
   afterIdleLoss: Outcome;
   idleCountsAfter: PoolResourceCounts;
+  refineStages: string[];
+  destroyedWhileRefining: boolean;
+  lostRefinement: Outcome;
+  refinedMeshGone: boolean;
+  afterRefineLoss: Outcome;
+  refineCountsAfter: PoolResourceCounts;
 }
 
 let site: Site;
@@ -78,4 +84,18 @@ test('a device lost between jobs: the next job completes on WASM', () => {
   expect(run.afterIdleLoss).toMatchObject({ ok: true, backend: 'wasm', vertices: run.lostJob.vertices });
   expect(run.afterIdleLoss.fallbackReason).toMatch(/device was lost/);
   expect(run.idleCountsAfter.workers).toEqual({ created: 2, released: 1 });
+});
+
+test('a device lost while refining: the job rejects naming the loss, its mesh leaves the scene, the next job runs on WASM', () => {
+  expect(run.destroyedWhileRefining).toBe(true);
+  expect(run.refineStages.slice(0, 6)).toEqual(['queued', 'starting', 'encoding', 'generating', 'meshing', 'building']);
+  expect(run.refineStages).toContain('refining');
+  expect(run.lostRefinement).toMatchObject({ ok: false, name: 'GpuDeviceLostError', state: 'failed' });
+  expect(run.lostRefinement.message).toMatch(/destroyed/);
+  expect(run.refinedMeshGone).toBe(true);
+  expect(run.afterRefineLoss).toMatchObject({ ok: true, backend: 'wasm', vertices: run.lostJob.vertices });
+  expect(run.afterRefineLoss.fallbackReason).toMatch(/device was lost/);
+  const { workers, inWorkers } = run.refineCountsAfter;
+  expect(workers).toEqual({ created: 2, released: 1 });
+  expect(inWorkers['gpuBuffer']).toEqual({ created: 0, released: 0 });
 });

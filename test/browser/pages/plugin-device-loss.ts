@@ -1,10 +1,12 @@
 // The plugin on backend 'webgpu' (SwiftShader here) loses its worker's GPUDevice, through the worker's test hook
-// (GPUDevice.destroy(), as a driver reset would): once in the middle of a job, once between jobs on a second plugin.
-// plugin-device-loss.test.ts checks that the jobs complete on WASM, that the next ones do too, and that the lost
-// worker's sessions, device and GPU buffers went with it.
+// (GPUDevice.destroy(), as a driver reset would): once in the middle of a job, once between jobs on a second plugin,
+// once while a third plugin refines a mesh. plugin-device-loss.test.ts checks that the jobs complete on WASM (the
+// refining one rejects and takes its mesh out of the scene), that the next ones do too, and that the lost worker's
+// sessions, device and GPU buffers went with it.
 import { FreeCamera } from '@babylonjs/core/Cameras/freeCamera.js';
 import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
 import { Vector3 } from '@babylonjs/core/Maths/math.vector.js';
+import type { Mesh } from '@babylonjs/core/Meshes/mesh.js';
 import { Scene } from '@babylonjs/core/scene.js';
 import * as Comlink from 'comlink';
 import {
@@ -89,6 +91,28 @@ reportResult(
     const idleCountsAfter = await idle.scaleDreamer.getResourceCountsAsync();
     idle.scene.dispose();
 
+    // 3. Lost while refining, after the mesh was delivered: the job rejects and its mesh leaves the scene.
+    const refining = await webgpuPlugin(engine, pack);
+    const refineStages: string[] = [];
+    let destroyedRefining: Promise<boolean> | null = null;
+    let deliveredMesh: Mesh | null = null;
+    refining.scaleDreamer.onMeshGeneratedObservable.addOnce((mesh) => (deliveredMesh = mesh));
+    const refineJob = refining.scaleDreamer.generate(PROMPT, {
+      gridSize: GRID_SIZE,
+      refine: { steps: 3, resolution: 8, meshEvery: 1 },
+    });
+    refineJob.onProgressObservable.add(({ stage }) => {
+      refineStages.push(stage);
+      if (stage === 'refining' && !destroyedRefining) destroyedRefining = loseDevice(refining.workers[0]!);
+    });
+    const lostRefinement = await outcome(refineJob);
+    const refinedMeshGone = deliveredMesh !== null && (deliveredMesh as Mesh).isDisposed() &&
+      !refining.scene.meshes.includes(deliveredMesh);
+    const afterRefineLoss = await outcome(refining.scaleDreamer.generate(PROMPT, { gridSize: GRID_SIZE }));
+    const refineCountsAfter = await refining.scaleDreamer.getResourceCountsAsync();
+    const destroyedWhileRefining = await destroyedRefining;
+    refining.scene.dispose();
+
     engine.dispose();
     pack.release();
     return {
@@ -103,6 +127,12 @@ reportResult(
       destroyedIdle,
       afterIdleLoss,
       idleCountsAfter,
+      refineStages,
+      destroyedWhileRefining,
+      lostRefinement,
+      refinedMeshGone,
+      afterRefineLoss,
+      refineCountsAfter,
     };
   })(),
 );
