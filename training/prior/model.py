@@ -27,6 +27,7 @@ class PriorConfig:
     unet: CameraUNet.Config = field(default_factory=lambda: CameraUNet.Config(prediction_type="v_prediction"))
     schedule: S.ScheduleConfig = field(default_factory=S.ScheduleConfig)
     min_snr_gamma: float = 5.0
+    loss_weighting: str = "min_snr"  # schedule.LOSS_WEIGHTINGS; configs saved before it existed used min_snr
 
 
 def config_from_dict(cls, data: dict):
@@ -87,13 +88,13 @@ class DiffusionPrior(nn.Module):
 
     def losses(self, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor, text: torch.Tensor,
                camera: torch.Tensor) -> torch.Tensor:
-        """Per-sample min-SNR-weighted MSE [B] of the network's output against its target, epsilon
-        (Ho et al. 2020, eq. 14) or v (Salimans & Ho 2022), weighted as in Hang et al. 2023, section 3.4."""
+        """Per-sample weighted MSE [B] of the network's output against its target, epsilon (Ho et al. 2020, eq. 14)
+        or v (Salimans & Ho 2022), weighted per cfg.loss_weighting (schedule.min_snr_weight)."""
         ab = self.schedule.alpha_bar(t)
         kind = self.cfg.unet.prediction_type
         pred = self.unet.predict(S.q_sample(x0, noise, ab), t.float(), text, camera)
         target = noise if kind == "epsilon" else S.v_target(x0, noise, ab)
-        weight = S.min_snr_weight(ab, self.cfg.min_snr_gamma, kind).flatten()
+        weight = S.min_snr_weight(ab, self.cfg.min_snr_gamma, kind, self.cfg.loss_weighting).flatten()
         return weight * (pred - target).pow(2).mean(dim=(1, 2, 3))
 
     @torch.no_grad()

@@ -59,11 +59,28 @@ def snr(ab: torch.Tensor) -> torch.Tensor:
 PREDICTION_TYPES = ("epsilon", "v_prediction")
 
 
-def min_snr_weight(ab: torch.Tensor, gamma: float, prediction_type: str = "epsilon") -> torch.Tensor:
-    """Min-SNR-gamma loss weight (Hang et al. 2023, section 3.4): the x_0-space weight min(SNR, gamma) expressed in
-    the network's output space, min(SNR, gamma) / SNR for epsilon and min(SNR, gamma) / (SNR + 1) for v."""
+LOSS_WEIGHTINGS = ("min_snr", "min_snr_plus_one")
+
+
+def min_snr_weight(ab: torch.Tensor, gamma: float, prediction_type: str = "epsilon",
+                   weighting: str = "min_snr") -> torch.Tensor:
+    """Loss weight in the network's output space for an x_0-space weight w: w / SNR for epsilon, w / (SNR + 1) for v.
+
+    "min_snr": w = min(SNR, gamma) (Hang et al. 2023, section 3.4). At high noise w ~ SNR ~ 0, as with the plain
+    epsilon loss: the steps that decide an image's layout barely train, and a small prior's samples from pure noise
+    come out as blobs. "min_snr_plus_one" (v only): w = min(SNR, gamma) + 1, which keeps a unit x_0 weight at high
+    noise, like the plain v loss and EDM's weighting (Karras et al. 2022, table 1), while still capping the weight
+    of nearly clean steps: in v-space (min(SNR, gamma) + 1) / (SNR + 1).
+    """
+    if weighting not in LOSS_WEIGHTINGS:
+        raise ValueError(f"unknown loss weighting {weighting!r}; choose one of {LOSS_WEIGHTINGS}")
     s = snr(ab)
-    return s.clamp(max=gamma) / (s if prediction_type == "epsilon" else s + 1)
+    w = s.clamp(max=gamma)
+    if weighting == "min_snr_plus_one":
+        if prediction_type != "v_prediction":
+            raise ValueError("min_snr_plus_one needs v_prediction: its epsilon weight (w / SNR) diverges at high noise")
+        w = w + 1
+    return w / (s if prediction_type == "epsilon" else s + 1)
 
 
 def v_target(x0: torch.Tensor, eps: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:

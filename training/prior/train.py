@@ -26,6 +26,7 @@ from ..world.views import EVAL_AZIMUTHS, EVAL_ELEVATION
 from .data import PoolBatches
 from .ema import ema_decay, ema_update
 from .model import DiffusionPrior, PriorConfig, config_from_dict
+from .schedule import LOSS_WEIGHTINGS
 
 REPO = Path(__file__).resolve().parents[2]
 HELD_OUT = REPO / "training" / "data" / "prompts" / "test_500.txt"
@@ -191,7 +192,7 @@ def plot_losses(jsonl: Path, png: Path) -> None:
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot([r["step"] for r in recs], [r["loss"] for r in recs], lw=0.8)
     ax.set_xlabel("step")
-    ax.set_ylabel("min-SNR-5 eps loss (mean per log window)")
+    ax.set_ylabel("weighted loss (mean per log window)")
     ax.set_yscale("log")
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -202,6 +203,7 @@ def plot_losses(jsonl: Path, png: Path) -> None:
 def fresh_config(args) -> TrainConfig:
     cfg = TrainConfig(batch=args.batch, text_encoder_from=str(args.text_encoder_from or ""))
     cfg.prior.unet.resolution = args.resolution
+    cfg.prior.loss_weighting = args.loss_weighting
     if args.channels:
         cfg.prior.unet.channels = tuple(args.channels)
         cfg.prior.unet.cross_attention = (True,) * len(args.channels)
@@ -223,6 +225,7 @@ def main(argv=None):
     fresh.add_argument("--channels", type=int, nargs="+", help="UNet channels per level (cross-attention at all)")
     fresh.add_argument("--batch", type=int, default=TrainConfig.batch)
     fresh.add_argument("--text-encoder-from", type=Path, help="a prior bundle whose text encoder is used, frozen")
+    fresh.add_argument("--loss-weighting", choices=LOSS_WEIGHTINGS, default=PriorConfig.loss_weighting)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     log = lambda msg: print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)

@@ -68,3 +68,16 @@ def test_min_snr_weight_for_v_is_the_same_x0_weight():
     # eps-mse = SNR * x0-mse and v-mse = (SNR + 1) * x0-mse, so both weights give min(SNR, 5) * x0-mse.
     assert torch.allclose(S.min_snr_weight(ab, 5.0, "epsilon") * snr,
                           S.min_snr_weight(ab, 5.0, "v_prediction") * (snr + 1))
+
+
+def test_min_snr_plus_one_keeps_a_unit_x0_weight_at_high_noise():
+    sched = S.NoiseSchedule()
+    ab = sched.alpha_bar(torch.tensor([0.0, 500.0, 990.0]))
+    snr = S.snr(ab)
+    x0_weight = S.min_snr_weight(ab, 5.0, "v_prediction", "min_snr_plus_one") * (snr + 1)
+    assert torch.allclose(x0_weight, snr.clamp(max=5.0) + 1)
+    assert x0_weight[2] > 0.99 and S.min_snr_weight(ab, 5.0, "v_prediction")[2] * (snr[2] + 1) < 0.01
+    with pytest.raises(ValueError, match="needs v_prediction"):
+        S.min_snr_weight(ab, 5.0, "epsilon", "min_snr_plus_one")
+    with pytest.raises(ValueError, match="unknown loss weighting"):
+        S.min_snr_weight(ab, 5.0, "v_prediction", "edm")
