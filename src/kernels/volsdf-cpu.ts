@@ -1,6 +1,7 @@
 /**
  * CPU twin of the VolSDF renderer (docs/triplane.md: Renderer; PyTorch: render_triplanes in
- * training/distill/renderer.py), forward and backward, one camera per call and one ray at a time.
+ * training/distill/renderer.py), forward and backward, one camera per call and one ray at a time; a ray's S samples
+ * are decoded as one batch (triplane-batch-cpu.ts), its four normal probes as another.
  *
  * The backward pass re-traces each ray (keeping that ray's activations only), so that memory stays O(S) per ray
  * rather than O(H W S) per image; its cost is one extra forward.
@@ -14,6 +15,7 @@ import {
   rayDirection,
   type OrbitCamera,
 } from './camera.js';
+import { BatchGradients, CpuTriplaneBatchField, FieldBatch } from './triplane-batch-cpu.js';
 import type { CpuTriplaneField, FieldGradientTargets } from './triplane-cpu.js';
 import type { FloatArray } from './triplane-layout.js';
 import {
@@ -50,20 +52,28 @@ export class CpuVolsdfRenderer {
   private readonly _frame = new Float64Array(CAMERA_FRAME_LENGTH);
   private readonly _dir = new Float64Array(3);
   private readonly _span = new Float64Array(2);
-  /** Activation slots: S samples, then the 4 normal probes. */
-  private readonly _act: Float64Array;
+  private readonly _decoder: CpuTriplaneBatchField;
+  /** A ray's samples and its normal probes, with their activations. */
+  private readonly _samples: FieldBatch;
+  private readonly _probes: FieldBatch;
+  /** Made by the first backward call. */
+  private _gradients: BatchGradients | null = null;
   private readonly _t: Float64Array;
   private readonly _alpha: Float64Array;
   private readonly _trans: Float64Array;
   private readonly _weight: Float64Array;
-  private readonly _dProbe = new Float64Array(3);
+  /** Upstream gradients of the samples' SDF `[S]` and albedo `[S, 3]`, and of the probes'. */
+  private readonly _dSdf: Float64Array;
+  private readonly _dAlbedo: Float64Array;
+  private readonly _probeDSdf = new Float64Array(PROBES);
+  private readonly _probeDAlbedo = new Float64Array(3 * PROBES);
+  private readonly _probeDPoints = new Float64Array(3 * PROBES);
   /** Per-ray results of {@link _trace}. */
   private _hit = false;
   private _delta = 0;
   private _opacity = 0;
   private readonly _colour = new Float64Array(3);
   private _depth = 0;
-  private readonly _surface = new Float64Array(3);
   private readonly _g = new Float64Array(3);
   private _gNorm = 0;
   private _nDotL = 0;
@@ -78,11 +88,15 @@ export class CpuVolsdfRenderer {
   ) {
     this.options = resolveVolsdfOptions(options);
     const s = this.options.samples;
-    this._act = new Float64Array((s + PROBES) * field.slotSize);
+    this._decoder = new CpuTriplaneBatchField(field, Math.max(s, PROBES));
+    this._samples = new FieldBatch(s, field.shape);
+    this._probes = new FieldBatch(PROBES, field.shape);
     this._t = new Float64Array(s);
     this._alpha = new Float64Array(s);
     this._trans = new Float64Array(s);
     this._weight = new Float64Array(s);
+    this._dSdf = new Float64Array(s);
+    this._dAlbedo = new Float64Array(3 * s);
   }
 
   /**
@@ -103,6 +117,7 @@ export class CpuVolsdfRenderer {
       throw new RangeError(`out must hold pixels [3, ${H}, ${W}], opacity and depth [${H}, ${W}]`);
     }
     cameraFrame(camera, this._frame);
+    this._decoder.load();
     const plane = W * H;
     for (let row = 0, ray = 0; row < H; row++) {
       for (let column = 0; column < W; column++, ray++) {
@@ -143,16 +158,15 @@ export class CpuVolsdfRenderer {
       throw new RangeError(`targets.decoder must hold ${field.decoder.length} floats, got ${targets.decoder.length}`);
     }
     cameraFrame(camera, this._frame);
+    this._decoder.load();
+    const gradients = (this._gradients ??= new BatchGradients(field.shape));
+    gradients.reset(targets);
     const frame = this._frame;
-    const act = this._act;
-    const slot = field.slotSize;
-    const sdfAt = field.sdfOffset;
+    const albedo = this._samples.albedo;
+    const dSdf = this._dSdf;
+    const dAlbedo = this._dAlbedo;
     const dir = this._dir;
-    const ds = this._dProbe;
     const plane = W * H;
-    const ox = frame[FRAME_EYE]!;
-    const oy = frame[FRAME_EYE + 1]!;
-    const oz = frame[FRAME_EYE + 2]!;
     for (let row = 0, ray = 0; row < H; row++) {
       for (let column = 0; column < W; column++, ray++) {
         this._trace(ray, row, column, jitter);
@@ -198,16 +212,17 @@ export class CpuVolsdfRenderer {
             dgz = lz / NORMAL_FLOOR;
           }
           // The probes sit at o + D d + eps k: their SDFs depend on the planes and, through D, on every sample.
-          ds.fill(0);
           for (let k = 0; k < PROBES; k++) {
             const kx = TETRAHEDRON[3 * k]!;
             const ky = TETRAHEDRON[3 * k + 1]!;
             const kz = TETRAHEDRON[3 * k + 2]!;
-            const at = (S + k) * slot;
-            field.backward(this._surface[0]! + NORMAL_EPSILON * kx, this._surface[1]! + NORMAL_EPSILON * ky,
-              this._surface[2]! + NORMAL_EPSILON * kz, act, at, dgx * kx + dgy * ky + dgz * kz, 0, 0, 0, targets, ds);
+            this._probeDSdf[k] = dgx * kx + dgy * ky + dgz * kz;
           }
-          dD = ds[0]! * dx + ds[1]! * dy + ds[2]! * dz;
+          const dProbes = this._probeDPoints;
+          this._decoder.backward(this._probes, PROBES, this._probeDSdf, this._probeDAlbedo, gradients, dProbes);
+          for (let k = 0; k < PROBES; k++) {
+            dD += dProbes[3 * k]! * dx + dProbes[3 * k + 1]! * dy + dProbes[3 * k + 2]! * dz;
+          }
         }
 
         // 4. D = sum w t / max(A, floor): the floor passes no gradient below it.
@@ -219,10 +234,9 @@ export class CpuVolsdfRenderer {
         //    sum_{j>i} dw_j alpha_j prod_{i<m<j} (1 - alpha_m), so d alpha_i = T_i (dw_i - u) with no division.
         let u = 0;
         for (let i = S - 1; i >= 0; i--) {
-          const at = i * slot;
-          const a0 = act[at + sdfAt + 1]!;
-          const a1 = act[at + sdfAt + 2]!;
-          const a2 = act[at + sdfAt + 3]!;
+          const a0 = albedo[3 * i]!;
+          const a1 = albedo[3 * i + 1]!;
+          const a2 = albedo[3 * i + 2]!;
           const w = this._weight[i]!;
           const alpha = this._alpha[i]!;
           const t = this._t[i]!;
@@ -231,24 +245,22 @@ export class CpuVolsdfRenderer {
           u = dw * alpha + (1 - alpha) * u;
           // 2. alpha = 1 - exp(-sigma delta); sigma = Psi(-sdf) / beta.
           const dSigma = dAlpha * (1 - alpha) * this._delta;
-          const sdf = act[at + sdfAt]!;
-          const dSdf = dSigma * laplaceDensityDerivative(sdf, beta);
-          field.backward(ox + t * dx, oy + t * dy, oz + t * dz, act, at, dSdf, w * dC0, w * dC1, w * dC2, targets,
-            null);
+          dSdf[i] = dSigma * laplaceDensityDerivative(this._samples.sdf[i]!, beta);
+          dAlbedo[3 * i] = w * dC0;
+          dAlbedo[3 * i + 1] = w * dC1;
+          dAlbedo[3 * i + 2] = w * dC2;
         }
+        this._decoder.backward(this._samples, S, dSdf, dAlbedo, gradients, null);
       }
     }
+    gradients.addTo(targets);
   }
 
   /** Steps 1-5 of docs/triplane.md for one ray, leaving everything the backward pass needs in the scratch. */
   private _trace(ray: number, row: number, column: number, jitter: FloatArray | null): void {
     const { width: W, height: H, samples: S, beta } = this.options;
-    const field = this.field;
     const frame = this._frame;
     const dir = this._dir;
-    const act = this._act;
-    const slot = field.slotSize;
-    const sdfAt = field.sdfOffset;
     const ox = frame[FRAME_EYE]!;
     const oy = frame[FRAME_EYE + 1]!;
     const oz = frame[FRAME_EYE + 2]!;
@@ -271,6 +283,16 @@ export class CpuVolsdfRenderer {
     this._delta = delta;
 
     // 2-4. Densities, alphas, transmittance, weights; opacity, albedo and depth.
+    const points = this._samples.points;
+    for (let i = 0; i < S; i++) {
+      const t = t0 + (i + (jitter ? jitter[ray * S + i]! : 0.5)) * delta;
+      this._t[i] = t;
+      points[3 * i] = ox + t * dx;
+      points[3 * i + 1] = oy + t * dy;
+      points[3 * i + 2] = oz + t * dz;
+    }
+    this._decoder.forward(this._samples, S);
+    const { sdf: sampleSdf, albedo } = this._samples;
     let trans = 1;
     let opacity = 0;
     let c0 = 0;
@@ -278,19 +300,16 @@ export class CpuVolsdfRenderer {
     let c2 = 0;
     let weightedT = 0;
     for (let i = 0; i < S; i++) {
-      const t = t0 + (i + (jitter ? jitter[ray * S + i]! : 0.5)) * delta;
-      const at = i * slot;
-      const sdf = field.forward(ox + t * dx, oy + t * dy, oz + t * dz, act, at);
-      const alpha = 1 - Math.exp(-laplaceDensity(sdf, beta) * delta);
+      const t = this._t[i]!;
+      const alpha = 1 - Math.exp(-laplaceDensity(sampleSdf[i]!, beta) * delta);
       const w = trans * alpha;
-      this._t[i] = t;
       this._alpha[i] = alpha;
       this._trans[i] = trans;
       this._weight[i] = w;
       opacity += w;
-      c0 += w * act[at + sdfAt + 1]!;
-      c1 += w * act[at + sdfAt + 2]!;
-      c2 += w * act[at + sdfAt + 3]!;
+      c0 += w * albedo[3 * i]!;
+      c1 += w * albedo[3 * i + 1]!;
+      c2 += w * albedo[3 * i + 2]!;
       weightedT += w * t;
       trans *= 1 - alpha;
     }
@@ -305,9 +324,13 @@ export class CpuVolsdfRenderer {
     const sx = ox + depth * dx;
     const sy = oy + depth * dy;
     const sz = oz + depth * dz;
-    this._surface[0] = sx;
-    this._surface[1] = sy;
-    this._surface[2] = sz;
+    const probes = this._probes.points;
+    for (let k = 0; k < PROBES; k++) {
+      probes[3 * k] = sx + NORMAL_EPSILON * TETRAHEDRON[3 * k]!;
+      probes[3 * k + 1] = sy + NORMAL_EPSILON * TETRAHEDRON[3 * k + 1]!;
+      probes[3 * k + 2] = sz + NORMAL_EPSILON * TETRAHEDRON[3 * k + 2]!;
+    }
+    this._decoder.forward(this._probes, PROBES);
     let gx = 0;
     let gy = 0;
     let gz = 0;
@@ -315,8 +338,7 @@ export class CpuVolsdfRenderer {
       const kx = TETRAHEDRON[3 * k]!;
       const ky = TETRAHEDRON[3 * k + 1]!;
       const kz = TETRAHEDRON[3 * k + 2]!;
-      const sdf = field.forward(sx + NORMAL_EPSILON * kx, sy + NORMAL_EPSILON * ky, sz + NORMAL_EPSILON * kz, act,
-        (S + k) * slot);
+      const sdf = this._probes.sdf[k]!;
       gx += kx * sdf;
       gy += ky * sdf;
       gz += kz * sdf;
