@@ -1,8 +1,9 @@
 // @ts-check
 /**
- * `npm run bench:prior`: the prior UNet's forward pass per 64x64 image, onnxruntime-node (2 threads) against the
- * PyTorch model it was exported from (same config, batch and threads), measured side by side in rounds so that the
- * shared machine's noise hits both alike. Merges its keys into bench/results.json.
+ * `npm run bench:prior`: the prior UNet's forward pass per image (at the pack's resolution), onnxruntime-node (2
+ * threads) against the PyTorch model it was exported from (same config, batch and threads), measured side by side
+ * in rounds so that the shared machine's noise hits both alike. Merges its keys into bench/results.json (BENCH_PRINT_ONLY=1: only prints
+ * them, as `npm run eval:prior` uses it).
  * PyTorch runs with OMP_WAIT_POLICY=PASSIVE: on a shared 2-core machine its default spin-waiting threads starve
  * each other (a batch-1 forward took over 1 s that way), which would flatter onnxruntime.
  */
@@ -14,7 +15,7 @@ import * as ort from 'onnxruntime-node';
 import { median, mergeResults } from './results-file.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PACK = join(ROOT, 'models', 'default');
+const PACK = process.env.PACK ?? join(ROOT, 'models', 'default');
 const THREADS = 2;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 10);
@@ -77,5 +78,7 @@ for (const batch of BATCHES) {
   results[`unet_ratio_onnx_vs_torch_batch${batch}`] = median(onnx) / median(torch);
 }
 await session.release();
-mergeResults(results, { unet_bench: { threads: THREADS, rounds: ROUNDS, repeats: REPEATS, resolution } });
+if (!process.env.BENCH_PRINT_ONLY) {
+  mergeResults(results, { unet_bench: { threads: THREADS, rounds: ROUNDS, repeats: REPEATS, resolution } });
+}
 console.log(JSON.stringify(results, null, 2));
