@@ -1,0 +1,38 @@
+"""The experiment table runner: equal-compute runs, evaluation, contact sheets, resumption, bad names."""
+import json
+
+import pytest
+import torch
+
+from training.distill import experiments
+from training.tests.distill_fixtures import tiny_prior
+
+
+def test_runs_evaluates_and_skips_what_is_done(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCALEDREAMER_CACHE", str(tmp_path / "cache"))
+    bundle = tmp_path / "prior.pt"
+    torch.save(tiny_prior().bundle(), bundle)
+    out, sheets = tmp_path / "table.json", tmp_path / "sheets"
+    argv = ["--prior", str(bundle), "--only", "sds-415,asd-415-eta0", "--steps", "2", "--prompts-per-step", "1",
+            "--views", "1", "--samples", "8", "--render-resolution", "8", "--limit", "2", "--out", str(out),
+            "--sheets", str(sheets)]
+    experiments.main(argv)
+    table = json.loads(out.read_text())
+    assert list(table) == ["sds-415", "asd-415-eta0"]
+    for name, result in table.items():
+        assert result["step"] == 2 and set(result["sets"]) == {"train", "heldout"}
+        assert result["sets"]["heldout"]["prompts"] == 2 and 0 <= result["sets"]["train"]["iou"] <= 1
+        assert (sheets / f"{name}.png").stat().st_size > 0
+    # Equal compute: the two runs' training arguments differ only in run name, guidance and eta.
+    a, b = (table[n]["train_argv"] for n in table)
+    differing = {a[i - 1] for i in range(1, len(a)) if a[i] != b[i]}
+    assert differing == {"--run", "--guidance"} and b[-2:] == ["--eta", "0.0"]
+    assert "| asd-415-eta0 | asd | train_415.txt | 0.0 | 2 | heldout |" in out.with_suffix(".md").read_text()
+
+    monkeypatch.setattr(experiments, "run_experiment", lambda *a: pytest.fail("a finished experiment ran again"))
+    experiments.main(argv)
+
+
+def test_unknown_experiment_names_fail_fast():
+    with pytest.raises(ValueError, match="unknown experiments nope"):
+        experiments.select("asd-415,nope")
