@@ -1,6 +1,7 @@
 import guidanceCommonWgsl from './guidance-common.wgsl';
 import guidanceGradientWgsl from './guidance-gradient.wgsl';
 import guidanceNoisyWgsl from './guidance-noisy.wgsl';
+import { createTensorBuffer } from './gpu-buffers.js';
 import {
   checkGuidanceParameters,
   checkGuidanceSizes,
@@ -73,7 +74,10 @@ export class GpuGuidance {
   readonly noise: GPUBuffer;
   /** f32 `[B, COEFFICIENTS_PER_IMAGE]`; STORAGE | COPY_DST. */
   readonly coefficients: GPUBuffer;
-  /** f32 `[K B, 3, R, R]`, the prior's `sample`; STORAGE | COPY_SRC. */
+  /**
+   * f32 `[K B, 3, R, R]`, the prior's `sample`; STORAGE | COPY_SRC | COPY_DST, padded to 16 bytes, so that
+   * onnxruntime-web can take it as a tensor (`Tensor.fromGpuBuffer`).
+   */
   readonly samples: GPUBuffer;
   /** f32 `[B, 3, r, r]`; STORAGE | COPY_SRC. */
   readonly upstream: GPUBuffer;
@@ -103,8 +107,8 @@ export class GpuGuidance {
       device.createBuffer({ label, size: floats * 4, usage: GPUBufferUsage.STORAGE | usage });
     this.noise = buffer('guidance noise', batch * 3 * R * R, GPUBufferUsage.COPY_DST);
     this.coefficients = buffer('guidance coefficients', batch * COEFFICIENTS_PER_IMAGE, GPUBufferUsage.COPY_DST);
-    this.samples = buffer('guidance samples', predictionsPerImage(this.method) * batch * 3 * R * R,
-      GPUBufferUsage.COPY_SRC);
+    const sampleFloats = predictionsPerImage(this.method) * batch * 3 * R * R;
+    this.samples = createTensorBuffer(device, sampleFloats, 'guidance samples');
     this.upstream = buffer('guidance upstream', batch * 3 * r * r, GPUBufferUsage.COPY_SRC);
     this._lossPartials = buffer('guidance loss partials', batch * this._groupsPerImage, GPUBufferUsage.COPY_SRC);
     this._params = device.createBuffer({

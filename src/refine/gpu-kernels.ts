@@ -1,14 +1,14 @@
 /**
  * {@link RefineKernels} on the WGSL kernels: GpuVolsdfRenderer (forward, backward into the planes' gradient),
- * GpuGuidance and GpuAdam on one GPUDevice; cpu-kernels.ts is its CPU twin. The planes, their gradient, the views
- * and the guidance buffers stay on the GPU; the prior's rows cross as CPU arrays (a `RefinePrior<Float32Array,
- * Float32Array>` such as OnnxRefinePrior): the samples `[K B, 3, R, R]` are read back and the predictions uploaded,
- * a few hundred KB per step. Only the planes are optimised; the decoder is the pack's, frozen.
+ * GpuGuidance and GpuAdam on one GPUDevice; cpu-kernels.ts is its CPU twin. Everything stays on the GPU: the planes,
+ * their gradient, the views, and the prior's rows, which are GPU buffers on this device (the `sample` rows it writes,
+ * the `noise` predictions it reads), for a `RefinePrior<GPUBuffer, GPUBuffer>` on the same device (gpu-prior.ts).
+ * A prior with CPU tensors goes through GpuKernelsWithCpuTensors (gpu-kernels-cpu-tensors.ts). Only the planes are
+ * optimised; the decoder is the pack's, frozen.
  */
 import { GpuAdam } from '../kernels/adam.js';
 import { createStorageBuffer, readFloat32Buffer } from '../kernels/gpu-buffers.js';
 import { GpuGuidance } from '../kernels/guidance.js';
-import { predictionsPerImage } from '../kernels/guidance-options.js';
 import type { TriplaneShape } from '../kernels/triplane-layout.js';
 import { GpuVolsdfRenderer } from '../kernels/volsdf.js';
 import { DEFAULT_BETA } from '../kernels/volsdf-options.js';
@@ -30,7 +30,7 @@ interface ViewBuffers {
   readonly upstream: GPUBuffer;
 }
 
-export class GpuRefineKernels implements RefineKernels<Float32Array, Float32Array> {
+export class GpuRefineKernels implements RefineKernels<GPUBuffer, GPUBuffer> {
   private readonly _planes: GPUBuffer;
   private readonly _decoder: GPUBuffer;
   private readonly _grads: GPUBuffer;
@@ -40,7 +40,6 @@ export class GpuRefineKernels implements RefineKernels<Float32Array, Float32Arra
   /** Per run: made by the first plan (sizes and method are fixed for a run). */
   private _guidance: GpuGuidance | null = null;
   private _rgb: GPUBuffer | null = null;
-  private _predictions: GPUBuffer | null = null;
   /** The last renderSamples' views (a renderer per view: the background is a renderer option). */
   private _views: ViewBuffers[] = [];
   private _viewFloats = 0;
@@ -72,10 +71,14 @@ export class GpuRefineKernels implements RefineKernels<Float32Array, Float32Arra
     this._beta = options.beta ?? DEFAULT_BETA;
   }
 
-  async renderSamples(plan: RefineStepPlan): Promise<Float32Array> {
+  /**
+   * The prior's `sample` rows `[K B, 3, R, R]` (f32, STORAGE | COPY_SRC | COPY_DST): this object's buffer, rewritten
+   * by the next call and destroyed by {@link dispose}.
+   */
+  async renderSamples(plan: RefineStepPlan): Promise<GPUBuffer> {
     this._checkLive('renderSamples');
     const { device } = this;
-    const { batch: B, renderResolution: r, priorResolution: R } = plan.sizes;
+    const { batch: B, renderResolution: r } = plan.sizes;
     const guidance = this._guidanceFor(plan);
     this._releaseViews();
     const image = 3 * r * r;
@@ -104,18 +107,21 @@ export class GpuRefineKernels implements RefineKernels<Float32Array, Float32Arra
     this._viewFloats = B * image;
     guidance.writeStep(plan.noise, plan.coefficients);
     guidance.noisySamples(this._rgb!);
-    return readFloat32Buffer(device, guidance.samples, predictionsPerImage(plan.method) * B * 3 * R * R);
+    return guidance.samples;
   }
 
-  async update(plan: RefineStepPlan, predictions: Float32Array, readLosses: boolean): Promise<Float64Array | null> {
+  /**
+   * @param predictions the prior's `noise` `[K B, 3, R, R]` for the last {@link renderSamples} (f32, STORAGE usage,
+   *   on this device); read by commands submitted before this resolves, so the caller may release it afterwards.
+   */
+  async update(plan: RefineStepPlan, predictions: GPUBuffer, readLosses: boolean): Promise<Float64Array | null> {
     this._checkLive('update');
     const { device } = this;
     const guidance = this._guidance;
     if (!guidance || this._views.length !== plan.views.length) {
       throw new Error('update() needs the renderSamples() of its plan');
     }
-    device.queue.writeBuffer(this._predictions!, 0, predictions as Float32Array<ArrayBuffer>);
-    guidance.gradient(this._predictions!);
+    guidance.gradient(predictions);
     // The backward binds whole buffers: each view's [3, r, r] slice of the upstream gradient gets its own.
     const image = 3 * plan.sizes.renderResolution ** 2;
     const encoder = device.createCommandEncoder({ label: 'refine upstream' });
@@ -149,10 +155,10 @@ export class GpuRefineKernels implements RefineKernels<Float32Array, Float32Arra
     this._releaseViews();
     this._guidance?.dispose();
     this._adam.dispose();
-    for (const buffer of [this._planes, this._decoder, this._grads, this._rgb, this._predictions]) buffer?.destroy();
+    for (const buffer of [this._planes, this._decoder, this._grads, this._rgb]) buffer?.destroy();
   }
 
-  /** The run's guidance and batch buffers, made for the first plan's sizes and method. */
+  /** The run's guidance and views buffer, made for the first plan's sizes and method. */
   private _guidanceFor(plan: RefineStepPlan): GpuGuidance {
     const { batch: B, renderResolution: r, priorResolution: R } = plan.sizes;
     const current = this._guidance;
@@ -166,13 +172,11 @@ export class GpuRefineKernels implements RefineKernels<Float32Array, Float32Arra
     }
     const guidance = new GpuGuidance(this.device, { method: plan.method, guidanceScale: plan.guidanceScale, ...plan.sizes });
     this._guidance = guidance;
-    const storage = (label: string, floats: number): GPUBuffer => this.device.createBuffer({
-      label,
-      size: floats * 4,
+    this._rgb = this.device.createBuffer({
+      label: 'refine views rgb',
+      size: B * 3 * r * r * 4,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     });
-    this._rgb = storage('refine views rgb', B * 3 * r * r);
-    this._predictions = storage('refine predictions', predictionsPerImage(plan.method) * B * 3 * R * R);
     return guidance;
   }
 

@@ -60,7 +60,7 @@ export class OnnxRefinePrior implements RefinePrior<Float32Array, Float32Array> 
     const results = await textEncoder.run({
       [TEXT_ENCODER_INPUT]: new Tensor('int64', ids, [missing.length, tokenizer.maxLength]),
     });
-    const hidden = output(results, TEXT_ENCODER_OUTPUT, 'text_encoder.onnx');
+    const hidden = sessionOutput(results, TEXT_ENCODER_OUTPUT, 'text_encoder.onnx');
     const data = (await hidden.getData()) as Float32Array;
     const size = data.length / missing.length;
     missing.forEach((prompt, i) => this._states.set(prompt, data.slice(i * size, (i + 1) * size)));
@@ -85,7 +85,7 @@ export class OnnxRefinePrior implements RefinePrior<Float32Array, Float32Array> 
       [UNET_INPUTS.text]: new Tensor('float32', text, [n, maxLength, first.length / maxLength]),
       [UNET_INPUTS.camera]: new Tensor('float32', rows.cameras, [n, CAMERA_VECTOR_SIZE]),
     });
-    const noise = output(results, UNET_OUTPUT, 'unet.onnx');
+    const noise = sessionOutput(results, UNET_OUTPUT, 'unet.onnx');
     const data = (await noise.getData()) as Float32Array;
     noise.dispose();
     if (data.length !== sample.length) {
@@ -96,7 +96,7 @@ export class OnnxRefinePrior implements RefinePrior<Float32Array, Float32Array> 
 }
 
 /** @throws {RangeError} if the model has no output called `name`. */
-function output(results: InferenceSession.OnnxValueMapType, name: string, model: string): Tensor {
+export function sessionOutput(results: InferenceSession.OnnxValueMapType, name: string, model: string): Tensor {
   const tensor = results[name];
   if (!tensor) throw new RangeError(`${model} has no output "${name}" (outputs: ${Object.keys(results).join(', ')})`);
   return tensor as Tensor;

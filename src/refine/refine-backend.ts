@@ -3,9 +3,9 @@
  * hands the plan to two parts that keep their tensors where they live:
  *
  * - {@link RefineKernels}: the triplane, its renderer, the guidance kernels and the optimizer. CPU twins in Node and
- *   the WASM worker (cpu-kernels.ts); WGSL kernels on a GPUDevice (GpuVolsdfRenderer, GpuGuidance, GpuAdam).
+ *   the WASM worker (cpu-kernels.ts); WGSL kernels on a GPUDevice (gpu-kernels.ts).
  * - {@link RefinePrior}: the 2D prior (text encoder and UNet of the pack). onnxruntime with CPU tensors
- *   (onnx-prior.ts); onnxruntime-web/webgpu with GPU buffers on the kernels' device.
+ *   (onnx-prior.ts); onnxruntime-web/webgpu with GPU buffers on the kernels' device (gpu-prior.ts).
  *
  * `Sample` and `Prediction` are the runtime's tensor handles for the prior's `sample` input and `noise` output:
  * Float32Array on the CPU, GPUBuffer (or an onnxruntime Tensor made from one) on WebGPU, so that nothing crosses

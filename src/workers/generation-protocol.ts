@@ -185,7 +185,8 @@ export interface GenerationWorkerApi {
   generate(request: GenerationRequest, onStage: (stage: WorkerStage) => void): Promise<GeneratedMeshData>;
   /**
    * Refines the triplane of this worker's last {@link generate} (once; a second refine of it throws) with score
-   * distillation against the pack's prior on the CPU kernels, the UNet on the worker's onnxruntime backend.
+   * distillation against the pack's prior on the worker's backend (CPU kernels on WASM; WGSL kernels and GPU tensors
+   * on WebGPU), the UNet on the worker's onnxruntime sessions.
    * `onUpdate` is called (and awaited) after every step; every `meshEvery` steps it carries the remeshed arrays.
    * `models` are needed on the worker's first refinement only (they are transferred; pass null afterwards).
    * @throws {Error} without a triplane to refine, or without models on the first call.

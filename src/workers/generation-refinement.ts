@@ -2,13 +2,15 @@
  * Refinement inside the generation worker: the triplane that the worker just generated, refined by score
  * distillation against the pack's prior (src/refine, docs/refinement.md) and remeshed every `meshEvery` steps.
  *
- * The renderer, guidance and Adam run on the WGSL kernels (GpuRefineKernels) on the WebGPU backend's device, and on
- * their CPU twins (CpuRefineKernels) on WASM; the prior's UNet runs on the worker's onnxruntime backend with CPU
- * tensors (the samples are read back, the predictions uploaded), and the text encoder is the pipeline's own session
- * (the prior's text_encoder.onnx). The UNet session is made on the first refinement and kept for the worker's life.
+ * On the WebGPU backend everything runs on its device: the renderer, guidance and Adam on the WGSL kernels
+ * (GpuRefineKernels), the prior on the onnxruntime-web/webgpu sessions (GpuRefinePrior), the `sample` rows and the
+ * `noise` predictions passing between them as GPU buffers. On WASM, the CPU twins (CpuRefineKernels) and the prior
+ * with CPU tensors (OnnxRefinePrior). The text encoder is the pipeline's own session (the prior's text_encoder.onnx);
+ * the UNet session is made on the first refinement and kept for the worker's life.
  */
 import { CpuRefineKernels } from '../refine/cpu-kernels.js';
 import { GpuRefineKernels } from '../refine/gpu-kernels.js';
+import { GpuRefinePrior } from '../refine/gpu-prior.js';
 import { OnnxRefinePrior } from '../refine/onnx-prior.js';
 import { refineTriplane } from '../refine/refine.js';
 import type { RefineKernels, RefinePrior } from '../refine/refine-backend.js';
@@ -55,31 +57,40 @@ export class GenerationRefiner {
       sessionMs = performance.now() - start;
     }
     const parts = this._models!;
-    const prior = new OnnxRefinePrior({
+    const priorParts = {
       textEncoder: this._prior.textEncoder,
       unet: this._unet,
-      Tensor: this._prior.Tensor,
       tokenizer: this._tokenizer!,
       schedule: parts.schedule,
       resolution: parts.resolution,
       unconditionalPrompt: parts.unconditionalPrompt,
       encodeOptions: { mode: request.unknownWords },
-    });
-    const { device } = this._prior;
-    const kernels = device
-      ? new GpuRefineKernels(device, this._decoder.shape, planes as Float32Array<ArrayBuffer>,
-        this._decoder.weights as Float32Array<ArrayBuffer>, { beta: parts.renderer.beta })
-      : new CpuRefineKernels(this._decoder.shape, planes, this._decoder.weights, { beta: parts.renderer.beta });
+    };
+    const { shape, weights } = this._decoder;
+    const { samples, beta } = parts.renderer;
+    const run = <Sample, Prediction>(
+      kernels: RefineKernels<Sample, Prediction>,
+      prior: RefinePrior<Sample, Prediction>,
+    ) => this._run(kernels, prior, samples, request, signal, onUpdate, start, sessionMs);
+    const { device, Tensor } = this._prior;
+    if (!device) {
+      const cpuKernels = new CpuRefineKernels(shape, planes, weights, { beta });
+      return run(cpuKernels, new OnnxRefinePrior({ ...priorParts, Tensor }));
+    }
+    const kernels = new GpuRefineKernels(device, shape, planes as Float32Array<ArrayBuffer>,
+      weights as Float32Array<ArrayBuffer>, { beta });
+    const prior = new GpuRefinePrior({ ...priorParts, Tensor, device });
     try {
-      return await this._run(kernels, prior, parts.renderer.samples, request, signal, onUpdate, start, sessionMs);
+      return await run(kernels, prior);
     } finally {
-      if (kernels instanceof GpuRefineKernels) kernels.dispose();
+      prior.dispose();
+      kernels.dispose();
     }
   }
 
-  private async _run(
-    kernels: RefineKernels<Float32Array, Float32Array>,
-    prior: OnnxRefinePrior,
+  private async _run<Sample, Prediction>(
+    kernels: RefineKernels<Sample, Prediction>,
+    prior: RefinePrior<Sample, Prediction>,
     samples: number,
     request: RefineRequest,
     signal: AbortSignal,
@@ -98,13 +109,13 @@ export class GenerationRefiner {
           stageMs[stage] += performance.now() - stageStart;
         }
       };
-    const timedKernels: RefineKernels<Float32Array, Float32Array> = {
+    const timedKernels: RefineKernels<Sample, Prediction> = {
       renderSamples: timed('render', (plan) => kernels.renderSamples(plan)),
       update: timed('update', (plan, predictions, readLosses) => kernels.update(plan, predictions, readLosses)),
       readViews: () => kernels.readViews(),
       readPlanes: () => kernels.readPlanes(),
     };
-    const timedPrior: RefinePrior<Float32Array, Float32Array> = {
+    const timedPrior: RefinePrior<Sample, Prediction> = {
       resolution: prior.resolution,
       numTrainTimesteps: prior.numTrainTimesteps,
       alphasCumprod: prior.alphasCumprod,

@@ -8,7 +8,8 @@
  * threads from its chunk's URL, which therefore must not be the worker entry that calls `Comlink.expose`.
  */
 import type { InferenceSession } from 'onnxruntime-web';
-import type { OnnxTensorConstructor } from '../refine/onnx-prior.js';
+import type { GpuTensorConstructor } from '../refine/gpu-prior.js';
+import { UNET_OUTPUT } from '../refine/onnx-prior.js';
 import type { AdapterSummary } from './compute-protocol.js';
 import {
   GenerationPipeline,
@@ -32,14 +33,16 @@ export interface StartedPipeline {
   readonly deviceLost: Promise<string>;
   /**
    * What refinement's prior runs on: the same onnxruntime build, backend and options as the pipeline. `createSession`
-   * makes a session the caller releases with `releaseSession` (both counted as `ortSession`); the text encoder is the
-   * pipeline's own (the prior's text_encoder.onnx), whose output the caller reads back with `getData()`.
+   * makes the UNet's session, which the caller releases with `releaseSession` (both counted as `ortSession`); the text
+   * encoder is the pipeline's own (the prior's text_encoder.onnx). On WebGPU both leave their outputs on the device
+   * (`preferredOutputLocation` 'gpu-buffer': `hidden`, and the UNet's `noise`), for GpuRefinePrior.
    */
   readonly prior: {
     /** The sessions' GPUDevice on WebGPU, where refinement's WGSL kernels run too; null on WASM. */
     readonly device: GPUDevice | null;
     readonly textEncoder: InferenceSession;
-    readonly Tensor: OnnxTensorConstructor;
+    /** The build's Tensor class (`fromGpuBuffer` is for WebGPU only). */
+    readonly Tensor: GpuTensorConstructor;
     createSession(model: Uint8Array): Promise<InferenceSession>;
     releaseSession(session: InferenceSession): Promise<void>;
   };
@@ -118,7 +121,9 @@ async function startWebGpu(models: GenerationModels, gpu: ComputeDevice): Promis
     backend: 'webgpu',
     adapter: gpu.adapter,
     fallbackReason: null,
-    prior: priorParts(ort, textEncoder, base, gpu.device),
+    // The UNet's noise stays on the GPU too: the guidance kernel reads it on the same device.
+    prior: priorParts(ort, textEncoder, { ...base, preferredOutputLocation: { [UNET_OUTPUT]: 'gpu-buffer' } },
+      gpu.device),
     deviceLost: gpu.device.lost.then(describeDeviceLoss),
     destroyDevice: () => {
       gpu.device.destroy();
@@ -131,19 +136,19 @@ async function startWebGpu(models: GenerationModels, gpu: ComputeDevice): Promis
   };
 }
 
-/** {@link StartedPipeline.prior} for one onnxruntime build and its session options. */
+/** {@link StartedPipeline.prior} for one onnxruntime build and the UNet's session options. */
 function priorParts(
   ort: { readonly InferenceSession: typeof InferenceSession; readonly Tensor: unknown },
   textEncoder: InferenceSession,
-  options: InferenceSession.SessionOptions,
+  unetOptions: InferenceSession.SessionOptions,
   device: GPUDevice | null,
 ): StartedPipeline['prior'] {
   return {
     device,
     textEncoder,
-    Tensor: ort.Tensor as OnnxTensorConstructor,
+    Tensor: ort.Tensor as GpuTensorConstructor,
     createSession: async (model) => {
-      const session = await ort.InferenceSession.create(model, options);
+      const session = await ort.InferenceSession.create(model, unetOptions);
       countCreated('ortSession');
       return session;
     },

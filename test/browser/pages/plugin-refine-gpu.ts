@@ -1,7 +1,10 @@
-// Runs the refinement loop with GpuRefineKernels (WGSL, on this page's own GPUDevice) and with CpuRefineKernels on
-// the same small triplane, decoder and stand-in prior (the exact denoiser of a constant red image), for
-// plugin-refine-gpu.test.ts to compare; then the plugin on its 'webgpu' backend (SwiftShader here: tiny sizes)
-// refines a generated mesh for 1 step (the UNet alone takes ~20 s on SwiftShader). The kernels are bundled from src/ (they are not part of the public API).
+// For plugin-refine-gpu.test.ts, on SwiftShader (tiny sizes: the pack's UNet alone takes ~20 s a step here):
+// 1. the refinement loop with GpuRefineKernels (WGSL, on this page's own GPUDevice, through GpuKernelsWithCpuTensors)
+//    and with CpuRefineKernels on the same small triplane, decoder and stand-in prior (the exact denoiser of a
+//    constant red image);
+// 2. the pack's prior on that device along its two paths, GPU-resident and CPU tensors (gpu-prior-paths.ts);
+// 3. the plugin on its 'webgpu' backend refining a generated mesh for 1 step, its worker's readbacks recorded.
+// The kernels are bundled from src/ (they are not part of the public API).
 import { NullEngine } from '@babylonjs/core/Engines/nullEngine.js';
 import { Scene } from '@babylonjs/core/scene.js';
 import { VertexBuffer } from '@babylonjs/core/Buffers/buffer.js';
@@ -9,12 +12,15 @@ import { createScaleDreamer, type GeneratedMeshMetadataHolder, type GenerationPr
 import { decoderLayout, planesLength } from '../../../src/kernels/triplane-layout.js';
 import { CpuRefineKernels } from '../../../src/refine/cpu-kernels.js';
 import { GpuRefineKernels } from '../../../src/refine/gpu-kernels.js';
+import { GpuKernelsWithCpuTensors } from '../../../src/refine/gpu-kernels-cpu-tensors.js';
 import type { RefineKernels, RefinePrior } from '../../../src/refine/refine-backend.js';
 import { refineTriplane, type RefineProgress } from '../../../src/refine/refine.js';
 import type { GuidanceMethod } from '../../../src/kernels/guidance-options.js';
 import type { PriorRows } from '../../../src/refine/step-plan.js';
 import { uniformArray } from '../../fixtures/random.js';
+import { comparePriorPaths } from './gpu-prior-paths.js';
 import { reportResult } from './page-result.js';
+import { createReadbackSpyGenerationWorker, installReadbackSpy, workerReadbackSizes } from './readback-spy.js';
 
 const SHAPE = { channels: 4, resolution: 8, hidden: 8 };
 const PRIOR_RESOLUTION = 8;
@@ -73,6 +79,8 @@ async function run(kernels: RefineKernels<Float32Array, Float32Array>, method: G
   return { losses, views, planes: Array.from(result.planes) };
 }
 
+const pageReadbackSizes = installReadbackSpy(null);
+
 reportResult(
   (async () => {
     const adapter = await navigator.gpu?.requestAdapter();
@@ -81,7 +89,8 @@ reportResult(
     const cases = [];
     for (const method of ['asd', 'sds', 'csd'] as const) {
       const cpu = await run(new CpuRefineKernels(SHAPE, PLANES, DECODER, { learningRate: 0.05 }), method);
-      const gpuKernels = new GpuRefineKernels(device, SHAPE, PLANES, DECODER, { learningRate: 0.05 });
+      const gpuKernels = new GpuKernelsWithCpuTensors(new GpuRefineKernels(device, SHAPE, PLANES, DECODER,
+        { learningRate: 0.05 }));
       const gpu = await run(gpuKernels, method);
       gpuKernels.dispose();
       let disposedThrows = false;
@@ -92,10 +101,17 @@ reportResult(
       }
       cases.push({ method, cpu, gpu, disposedThrows });
     }
+    const priorPaths = await comparePriorPaths(device, pageReadbackSizes, { shape: SHAPE, planes: PLANES,
+      decoder: DECODER });
     device.destroy();
 
     const scene = new Scene(new NullEngine());
-    const scaleDreamer = await createScaleDreamer({ pack: './models/default/', backend: 'webgpu' });
+    let worker: Worker | null = null;
+    const scaleDreamer = await createScaleDreamer({
+      pack: './models/default/',
+      backend: 'webgpu',
+      createWorker: () => (worker = createReadbackSpyGenerationWorker()),
+    });
     scene.addPlugin(scaleDreamer);
     const job = scaleDreamer.generate('a red wooden barrel', {
       gridSize: 16,
@@ -117,8 +133,9 @@ reportResult(
       sameMesh: job.currentMesh === mesh,
       changed,
       counts: await scaleDreamer.getResourceCountsAsync(),
+      workerReadbackSizes: await workerReadbackSizes(worker!),
     };
     scene.dispose();
-    return { initialPlanes: Array.from(PLANES), cases, plugin };
+    return { initialPlanes: Array.from(PLANES), cases, priorPaths, plugin };
   })(),
 );
