@@ -9,58 +9,14 @@ import { annealedTimestepRange, predictionsPerImage } from '../../src/kernels/gu
 import { decoderLayout, planesLength } from '../../src/kernels/triplane-layout.js';
 import { CpuRefineKernels } from '../../src/refine/cpu-kernels.js';
 import { RefineRandom } from '../../src/refine/random.js';
-import type { RefinePrior } from '../../src/refine/refine-backend.js';
 import { resolveRefinementOptions, type RefinementOptions } from '../../src/refine/refine-options.js';
 import { refineTriplane, type RefineProgress } from '../../src/refine/refine.js';
-import { planRefineStep, type PriorRows } from '../../src/refine/step-plan.js';
+import { planRefineStep } from '../../src/refine/step-plan.js';
 import { viewSuffix } from '../../src/refine/views.js';
+import { ALPHAS_CUMPROD, ConstantImagePrior, PRIOR_RESOLUTION, T } from '../fixtures/constant-image-prior.js';
 import { uniformArray } from '../fixtures/random.js';
 
 const SHAPE = { channels: 4, resolution: 8, hidden: 8 };
-const PRIOR_RESOLUTION = 8;
-const T = 1000;
-/** The cosine schedule (schedule.py). */
-const ALPHAS_CUMPROD = (() => {
-  const f = (t: number): number => Math.cos(((t / T + 0.008) / 1.008) * (Math.PI / 2)) ** 2;
-  let product = 1;
-  return Float64Array.from({ length: T }, (_, t) => (product *= 1 - Math.min(1 - f(t + 1) / f(t), 0.999)));
-})();
-
-/**
- * A prior that is the exact denoiser of a constant image: red for conditional prompts, grey for the unconditional
- * one. eps(x_t) = (x_t - sqrt(ab) x*) / sqrt(1 - ab), so that SDS's g = w sqrt(ab / (1 - ab)) (x - x*).
- */
-class ConstantImagePrior implements RefinePrior<Float32Array, Float32Array> {
-  readonly resolution = PRIOR_RESOLUTION;
-  readonly numTrainTimesteps = T;
-  readonly alphasCumprod = ALPHAS_CUMPROD;
-  readonly unconditionalPrompt = '';
-  readonly prepared: string[] = [];
-  readonly calls: PriorRows[] = [];
-
-  /** @param target the conditional prompts' image, in network space [-1, 1]. */
-  constructor(private readonly _target: readonly [number, number, number] = [1, -1, -1]) {}
-
-  async prepare(prompts: readonly string[]): Promise<void> {
-    this.prepared.push(...prompts);
-  }
-
-  async predictNoise(sample: Float32Array, rows: PriorRows): Promise<Float32Array> {
-    this.calls.push(rows);
-    const image = 3 * this.resolution ** 2;
-    const out = new Float32Array(sample.length);
-    rows.prompts.forEach((prompt, row) => {
-      const ab = ALPHAS_CUMPROD[rows.timesteps[row]!]!;
-      const target = prompt === '' ? [0, 0, 0] : this._target; // unconditional: grey
-      for (let i = 0; i < image; i++) {
-        const x0 = target[Math.floor(i / this.resolution ** 2)]!;
-        out[row * image + i] = (sample[row * image + i]! - Math.sqrt(ab) * x0) / Math.sqrt(1 - ab);
-      }
-    });
-    return out;
-  }
-}
-
 const PLANES = uniformArray(Float32Array, planesLength(SHAPE), 1, -0.1, 0.1);
 const DECODER = uniformArray(Float32Array, decoderLayout(SHAPE).length, 2, -0.3, 0.3);
 

@@ -13,48 +13,16 @@ import { decoderLayout, planesLength } from '../../../src/kernels/triplane-layou
 import { CpuRefineKernels } from '../../../src/refine/cpu-kernels.js';
 import { GpuRefineKernels } from '../../../src/refine/gpu-kernels.js';
 import { GpuKernelsWithCpuTensors } from '../../../src/refine/gpu-kernels-cpu-tensors.js';
-import type { RefineKernels, RefinePrior } from '../../../src/refine/refine-backend.js';
+import type { RefineKernels } from '../../../src/refine/refine-backend.js';
 import { refineTriplane, type RefineProgress } from '../../../src/refine/refine.js';
 import type { GuidanceMethod } from '../../../src/kernels/guidance-options.js';
-import type { PriorRows } from '../../../src/refine/step-plan.js';
+import { ConstantImagePrior } from '../../fixtures/constant-image-prior.js';
 import { uniformArray } from '../../fixtures/random.js';
 import { comparePriorPaths } from './gpu-prior-paths.js';
 import { reportResult } from './page-result.js';
 import { createReadbackSpyGenerationWorker, installReadbackSpy, workerReadbackSizes } from './readback-spy.js';
 
 const SHAPE = { channels: 4, resolution: 8, hidden: 8 };
-const PRIOR_RESOLUTION = 8;
-const T = 1000;
-const ALPHAS_CUMPROD = (() => {
-  const f = (t: number): number => Math.cos(((t / T + 0.008) / 1.008) * (Math.PI / 2)) ** 2;
-  let product = 1;
-  return Float64Array.from({ length: T }, (_, t) => (product *= 1 - Math.min(1 - f(t + 1) / f(t), 0.999)));
-})();
-
-/** eps(x_t) = (x_t - sqrt(ab) x*) / sqrt(1 - ab) for a red x* (grey for the unconditional prompt). */
-class ConstantImagePrior implements RefinePrior<Float32Array, Float32Array> {
-  readonly resolution = PRIOR_RESOLUTION;
-  readonly numTrainTimesteps = T;
-  readonly alphasCumprod = ALPHAS_CUMPROD;
-  readonly unconditionalPrompt = '';
-
-  async prepare(): Promise<void> {}
-
-  async predictNoise(sample: Float32Array, rows: PriorRows): Promise<Float32Array> {
-    const pixels = this.resolution ** 2;
-    const out = new Float32Array(sample.length);
-    rows.prompts.forEach((prompt, row) => {
-      const ab = ALPHAS_CUMPROD[rows.timesteps[row]!]!;
-      const target = prompt === '' ? [0, 0, 0] : [1, -1, -1];
-      for (let i = 0; i < 3 * pixels; i++) {
-        const x0 = target[Math.floor(i / pixels)]!;
-        out[row * 3 * pixels + i] = (sample[row * 3 * pixels + i]! - Math.sqrt(ab) * x0) / Math.sqrt(1 - ab);
-      }
-    });
-    return out;
-  }
-}
-
 const PLANES = uniformArray(Float32Array, planesLength(SHAPE), 1, -0.1, 0.1);
 const DECODER = uniformArray(Float32Array, decoderLayout(SHAPE).length, 2, -0.3, 0.3);
 
