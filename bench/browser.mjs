@@ -23,7 +23,7 @@
  * elsewhere; `--refine-only` runs (and merges) the refinement figures alone.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
@@ -50,8 +50,8 @@ const { values: args } = parseArgs({
   },
 });
 const config = args.tiny
-  ? { grid: 16, wasmRuns: 1, webgpuRuns: 1, refineSteps: 4, refineSteps64: 3 }
-  : { grid: 64, wasmRuns: 5, webgpuRuns: 3, refineSteps: 12, refineSteps64: 5 };
+  ? { grid: 16, wasmRuns: 1, webgpuRuns: 1, refineSteps: 4, refineStepsAtPrior: 3 }
+  : { grid: 64, wasmRuns: 5, webgpuRuns: 3, refineSteps: 12, refineStepsAtPrior: 5 };
 
 const round = (/** @type {number} */ ms) => Math.round(ms * 100) / 100;
 
@@ -122,7 +122,8 @@ const site = await startServer({ root: SITE_ROOT.pathname });
 const loadAtStart = loadavg()[0];
 
 /**
- * The refinement figures: 32x32 views (the plugin's default) for the key, and 64x64 (the prior's R) for the record.
+ * The refinement figures: 32x32 views (the plugin's default) for the key, and views at the pack's prior resolution R
+ * for the record when R is not 32.
  * @returns {Promise<{ figures: Record<string, number>, details: Record<string, unknown> }>}
  */
 async function refineBench() {
@@ -136,8 +137,10 @@ async function refineBench() {
     if (report.backend !== 'wasm') throw new Error(`the refinement ran on ${report.backend}`);
     return report;
   };
+  const priorResolution = JSON.parse(readFileSync(new URL('../models/default/manifest.json', import.meta.url), 'utf8'))
+    .prior.resolution;
   const at32 = await one(32, config.refineSteps);
-  const at64 = await one(64, config.refineSteps64);
+  const atPrior = priorResolution === 32 ? null : await one(priorResolution, config.refineStepsAtPrior);
   /** @param {any} report */
   const summary = (report) => ({
     steps: report.steps,
@@ -161,7 +164,7 @@ async function refineBench() {
         'step, CPU kernels in the worker + the UNet on onnxruntime-web WASM; the median interval between the ' +
         'job\'s refining events over steps 2 .. N-1',
       at_32: summary(at32),
-      at_64: summary(at64),
+      ...(atPrior ? { [`at_${priorResolution}`]: summary(atPrior) } : {}),
     },
   };
 }
