@@ -19,7 +19,7 @@ import { reportResult } from './page-result.js';
 
 const PROMPT = 'a red wooden barrel';
 const GRID_SIZE = 32;
-/** Render resolution of the views: 32 (the prior upsamples to its 64). */
+/** Render resolution of the views: 32 (upsampled to the prior's resolution when that is larger). */
 const RESOLUTION = 32;
 
 /** The mesh's geometry as plain arrays, for comparisons across updates. */
