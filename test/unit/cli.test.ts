@@ -178,9 +178,10 @@ describe('scaledreamer generate', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout);
-    expect(summary.refine).toMatchObject({ method: 'asd', steps: 2, eta: 0.2, guidance_scale: 5, resolution: 64 });
+    const { resolution } = JSON.parse(readFileSync('models/default/manifest.json', 'utf8')).prior;
+    expect(summary.refine).toMatchObject({ method: 'asd', steps: 2, eta: 0.2, guidance_scale: 5, resolution });
     expect(Number.isFinite(summary.refine.final_loss)).toBe(true);
     expect(summary.timings.refine_ms).toBeGreaterThan(0);
     expect(summary.vertices).toBeGreaterThan(0);
-  }, 120_000); // two CPU refinement steps at 64x64: ~2-4 s each on the shared 2-core machine
+  }, 120_000); // two CPU refinement steps at the prior's resolution: a few seconds each on the shared 2-core machine
 });

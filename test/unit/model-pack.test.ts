@@ -132,13 +132,15 @@ describe('loadModelPack refuses a damaged pack, naming the file and the problem'
   });
 
   test('a manifest shape that disagrees with the contract: the field', async () => {
+    let resolution = 0;
     await pack.editManifest((manifest) => {
-      manifest.files['unet.onnx']!.inputs.sample.shape[2] = 32;
+      resolution = manifest.prior.resolution;
+      manifest.files['unet.onnx']!.inputs.sample.shape[2] = resolution / 2;
     });
     const error = await packError(pack.url);
     expect(error.file).toBe('manifest.json');
     expect(error.reason).toBe(
-      'files["unet.onnx"].inputs.sample.shape[2] is 32; the contract says 64 (prior.resolution)',
+      `files["unet.onnx"].inputs.sample.shape[2] is ${resolution / 2}; the contract says ${resolution} (prior.resolution)`,
     );
   });
 
