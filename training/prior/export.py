@@ -24,7 +24,7 @@ from .tokenizer import WordTokenizer
 
 REPO = Path(__file__).resolve().parents[2]
 OPSET = 17
-PACK_VERSION = "0.1.0"
+PACK_VERSION = "0.2.0"  # 0.2: 32x32, (96, 192, 256) UNet, the text encoder frozen from 0.1
 # Shared tokenizer test vectors: grammar prompts, view suffixes, case and comma spacing, the empty prompt, and the
 # error cases (unknown words, too long) that the TypeScript tokenizer must report the same way.
 TOKENIZER_PROMPTS = ["a red wooden barrel", "a red wooden barrel, front view", "A Small  Blue rock ,side view",
