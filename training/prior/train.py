@@ -226,6 +226,8 @@ def main(argv=None):
     fresh.add_argument("--batch", type=int, default=TrainConfig.batch)
     fresh.add_argument("--text-encoder-from", type=Path, help="a prior bundle whose text encoder is used, frozen")
     fresh.add_argument("--loss-weighting", choices=LOSS_WEIGHTINGS, default=PriorConfig.loss_weighting)
+    fresh.add_argument("--init-from", type=Path, help="a prior bundle (e.g. training/checkpoints/*.pt) whose UNet "
+                       "starts the run (model and EMA; the optimiser starts afresh): resuming a lost cache")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     log = lambda msg: print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
@@ -236,6 +238,11 @@ def main(argv=None):
     if saved:
         trainer.load(saved)
         log(f"resumed at step {trainer.step}")
+    elif args.init_from:
+        unet = torch.load(args.init_from)["unet"]["state"]
+        for model in (trainer.model, trainer.ema):
+            model.unet.load_state_dict(unet)
+        log(f"UNet initialised from {args.init_from}")
     if args.samples_now:
         trainer.write_samples()
         return

@@ -82,3 +82,19 @@ def test_text_encoder_from_a_mismatched_bundle_is_refused(tmp_path):
     cfg.prior.text_encoder.width = 2 * cfg.prior.text_encoder.width
     with pytest.raises(ValueError, match="text encoder config differs"):
         Trainer(cfg, pool, tmp_path / "run")
+
+
+def test_a_fresh_run_can_start_from_a_bundles_unet(tmp_path):
+    from training.prior.train import TrainConfig, main
+    pool = write_fake_pool(tmp_path / "pool")
+    source = Trainer(TrainConfig(), pool, tmp_path / "source")
+    with torch.no_grad():
+        for p in source.ema.unet.parameters():
+            p.normal_(std=0.01)
+    source.save()
+    main(["--pool", str(pool), "--out", str(tmp_path / "run"), "--steps", "0", "--samples", str(tmp_path / "s.png"),
+          "--init-from", str(tmp_path / "source" / "bundle.pt")])
+    state = torch.load(tmp_path / "run" / "last.pt")
+    expected = source.ema.unet.state_dict()
+    for prefix in ("model", "ema"):
+        assert all(torch.equal(state[prefix][f"unet.{k}"], v) for k, v in expected.items())
