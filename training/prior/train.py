@@ -54,11 +54,14 @@ class TrainConfig:
     # A prior bundle whose tokenizer and text encoder are loaded and kept frozen ("" trains one jointly). Sharing
     # the pack's text encoder keeps every generator trained on its states valid when only the UNet is retrained.
     text_encoder_from: str = ""
+    # The training step of the weights a run starts from (--init-from): the step count, and so the version a pack
+    # export records, continues from it, and the warmup restarts there because the optimiser is fresh.
+    init_step: int = 0
 
 
 def learning_rate(step: int, cfg: TrainConfig) -> float:
     """Linear warmup, then constant: the run has no known end, and the EMA does the annealing's job."""
-    return cfg.lr * min(1.0, (step + 1) / cfg.warmup_steps)
+    return cfg.lr * min(1.0, (step - cfg.init_step + 1) / cfg.warmup_steps)
 
 
 class Trainer:
@@ -201,7 +204,8 @@ def plot_losses(jsonl: Path, png: Path) -> None:
 
 
 def fresh_config(args) -> TrainConfig:
-    cfg = TrainConfig(batch=args.batch, text_encoder_from=str(args.text_encoder_from or ""))
+    cfg = TrainConfig(batch=args.batch, text_encoder_from=str(args.text_encoder_from or ""),
+                      init_step=args.init_step if args.init_from else 0)
     cfg.prior.unet.resolution = args.resolution
     cfg.prior.loss_weighting = args.loss_weighting
     if args.channels:
@@ -228,6 +232,7 @@ def main(argv=None):
     fresh.add_argument("--loss-weighting", choices=LOSS_WEIGHTINGS, default=PriorConfig.loss_weighting)
     fresh.add_argument("--init-from", type=Path, help="a prior bundle (e.g. training/checkpoints/*.pt) whose UNet "
                        "starts the run (model and EMA; the optimiser starts afresh): resuming a lost cache")
+    fresh.add_argument("--init-step", type=int, default=0, help="the training step of the --init-from weights")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     log = lambda msg: print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
@@ -242,7 +247,8 @@ def main(argv=None):
         unet = torch.load(args.init_from)["unet"]["state"]
         for model in (trainer.model, trainer.ema):
             model.unet.load_state_dict(unet)
-        log(f"UNet initialised from {args.init_from}")
+        trainer.step = cfg.init_step
+        log(f"UNet initialised from {args.init_from} at step {trainer.step}")
     if args.samples_now:
         trainer.write_samples()
         return

@@ -85,7 +85,8 @@ def test_text_encoder_from_a_mismatched_bundle_is_refused(tmp_path):
 
 
 def test_a_fresh_run_can_start_from_a_bundles_unet(tmp_path):
-    from training.prior.train import TrainConfig, main
+    from training.prior.model import config_from_dict
+    from training.prior.train import TrainConfig, learning_rate, main
     pool = write_fake_pool(tmp_path / "pool")
     source = Trainer(TrainConfig(), pool, tmp_path / "source")
     with torch.no_grad():
@@ -93,8 +94,10 @@ def test_a_fresh_run_can_start_from_a_bundles_unet(tmp_path):
             p.normal_(std=0.01)
     source.save()
     main(["--pool", str(pool), "--out", str(tmp_path / "run"), "--steps", "0", "--samples", str(tmp_path / "s.png"),
-          "--init-from", str(tmp_path / "source" / "bundle.pt")])
+          "--init-from", str(tmp_path / "source" / "bundle.pt"), "--init-step", "4271"])
     state = torch.load(tmp_path / "run" / "last.pt")
+    assert state["step"] == 4271
+    assert learning_rate(4271, config_from_dict(TrainConfig, state["config"])) == pytest.approx(4e-4 / 500)
     expected = source.ema.unet.state_dict()
     for prefix in ("model", "ema"):
         assert all(torch.equal(state[prefix][f"unet.{k}"], v) for k, v in expected.items())
