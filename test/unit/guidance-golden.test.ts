@@ -16,22 +16,10 @@ import {
   unetTimesteps,
 } from '../../src/kernels/guidance-options.js';
 import { loadGoldenGuidance } from '../fixtures/golden-guidance.js';
+import { maxAbsError, relativeError } from '../fixtures/array-errors.js';
 
 const golden = loadGoldenGuidance();
 const T = golden.shift.num_train_timesteps;
-
-function maxAbsError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
-  return worst;
-}
-
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]!));
-  return maxAbsError(actual, expected) / scale;
-}
 
 describe('host arithmetic vs guidance.py', () => {
   test('annealed [T_min, T_max] (int() truncation included)', () => {

@@ -8,13 +8,7 @@ import { CpuTriplaneDecoder } from '../../src/kernels/triplane-decode-cpu.js';
 import { decoderLayout, planesLength, type TriplaneShape } from '../../src/kernels/triplane-layout.js';
 import { loadGoldenTriplane } from '../fixtures/golden-triplane.js';
 import { uniformArray } from '../fixtures/random.js';
-
-function maxAbsError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
-  return worst;
-}
+import { maxAbsError } from '../fixtures/array-errors.js';
 
 /** SDF and albedo from the reference twin, point by point, in float64. */
 function reference(field: CpuTriplaneField, points: Float64Array): { sdf: Float64Array; albedo: Float64Array } {

@@ -3,24 +3,10 @@ import { CpuTriplaneField, decodeTriplaneBackwardCpu, decodeTriplaneCpu } from '
 import { decoderLayout, DECODER_TENSOR_NAMES } from '../../src/kernels/triplane-layout.js';
 import { CpuVolsdfRenderer } from '../../src/kernels/volsdf-cpu.js';
 import { loadGoldenTriplane } from '../fixtures/golden-triplane.js';
+import { maxAbsError, relativeError } from '../fixtures/array-errors.js';
 
 const golden = loadGoldenTriplane();
 const field = new CpuTriplaneField(golden.shape, golden.planes, golden.decoder);
-
-/** Largest |actual - expected|. */
-function maxAbsError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
-  return worst;
-}
-
-/** max |actual - expected| / max |expected|: a relative error that tiny entries cannot blow up. */
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]!));
-  return maxAbsError(actual, expected) / scale;
-}
 
 describe('triplane field vs models/golden/triplane.json', () => {
   test('sdf and albedo at the golden points (some outside the cube)', () => {
