@@ -7,8 +7,8 @@ from training.world.assets import Prim
 from training.world.camera import fixed_cameras, rays, sample_cameras
 from training.world.grammar import parse
 from training.world.metrics3d import compare, spec_grids
-from training.world.render import render
-from training.world.scene import albedo, compile_specs, sdf, table_from_prims
+from training.world.render import BOUND, HIT_EPS, TRACE_STEPS, render, sphere_trace
+from training.world.scene import albedo, compile_specs, sdf, sdf_points, table_from_prims
 
 
 def test_sdf_and_albedo_queries_match_a_sphere():
@@ -50,6 +50,36 @@ def test_render_mask_matches_analytic_box_silhouette():
     inside = (hit[..., 0].abs() <= 0.4) & (hit[..., 1].abs() <= 0.3)
     assert (r.masks.reshape(1, -1) == inside).float().mean() > 0.99
     assert (r.depth.reshape(1, -1)[inside] - t[inside]).abs().max() < 5e-3
+
+
+def _trace_every_part(table, o, d):
+    """Sphere tracing without culling: every part of the asset at every step, from the cube's entry."""
+    B, N, _ = o.shape
+    o, d = o.reshape(-1, 3), d.reshape(-1, 3)
+    asset = torch.arange(B).repeat_interleave(N)
+    t = torch.zeros(B * N)
+    hit = torch.zeros(B * N, dtype=torch.bool)
+    for _ in range(TRACE_STEPS):
+        marching = ~hit & (t < 2 * BOUND + o.norm(dim=-1))
+        dist = sdf_points(table, o[marching] + t[marching, None] * d[marching], asset[marching])
+        t[marching] += dist
+        hit[marching.nonzero().squeeze(1)[dist.abs() < HIT_EPS]] = True
+    return hit.reshape(B, N)
+
+
+def test_culled_tracing_finds_what_tracing_every_part_finds():
+    # Compositions, parts carved by negative primitives (the well's shaft, the rock's cut base) and grazing rays: tracing
+    # only the parts whose bounding spheres a ray crosses must hit the same pixels.
+    specs = [parse(p) for p in ("a hut with a red roof", "a well", "a blue crate on top of a red barrel", "a grey rock",
+                                "a mushroom next to a rock", "a tall pine tree", "a treasure chest with a yellow lock")]
+    table = compile_specs(specs)
+    assert bool(table.negative.any())
+    cams = sample_cameras(len(specs), torch.Generator().manual_seed(3))
+    o, d = rays(cams, 48, 48)
+    culled, _ = sphere_trace(table, o, d)
+    reference = _trace_every_part(table, o, d)
+    assert culled.float().mean() > 0.05
+    assert (culled == reference).float().mean() > 0.998
 
 
 def test_rendering_is_deterministic_and_shaded():

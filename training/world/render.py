@@ -9,7 +9,8 @@ from typing import Optional
 import torch
 
 from .camera import Cameras, rays
-from .scene import PrimitiveTable, albedo_points, bounding_boxes, sdf_points
+from . import primitives as P
+from .scene import PrimitiveTable, albedo_points, bounding_boxes, combine_pairs, pair_distances, sdf_points
 
 AMBIENT, DIFFUSE = 0.35, 0.65
 BOUND = 1.0            # assets live in [-BOUND, BOUND]^3
@@ -35,20 +36,83 @@ def _box_interval(o, d, lo, hi):
     return near, far
 
 
+def _asset_parts(table: PrimitiveTable):
+    """The table's rows per asset, padded: rows [B, K] (0 in padding) and valid [B, K], K the most parts of one."""
+    order = torch.sort(table.asset, stable=True).indices
+    counts = torch.bincount(table.asset, minlength=table.num_assets)
+    slot = torch.arange(order.numel()) - (torch.cumsum(counts, 0) - counts)[table.asset[order]]
+    rows = torch.zeros(table.num_assets, int(counts.max()), dtype=torch.long)
+    valid = torch.zeros(rows.shape, dtype=torch.bool)
+    rows[table.asset[order], slot] = order
+    valid[table.asset[order], slot] = True
+    return rows, valid
+
+
+def _part_spans(table: PrimitiveTable, eye: torch.Tensor, d: torch.Tensor, chunk: int = 16):
+    """Which parts each ray [B, N] crosses, and where it meets the first and leaves the last positive one.
+
+    A part counts as crossed when the ray passes through its bounding sphere grown by HIT_EPS (so that a ray grazing
+    a part within the hit tolerance still meets it). Every ray of a camera leaves its eye, so the sphere test is one
+    small matrix product per asset; assets go `chunk` at a time so the [chunk, N, K] temporaries stay in cache.
+    Returns crossed [B, N, K] over the slots of _asset_parts, start and end [B, N] (inf and -1 where no positive
+    part is crossed), and the rows [B, K] of _asset_parts.
+    """
+    rows, valid = _asset_parts(table)
+    radius = P.bounding_radius(table.type, table.params)[rows] + HIT_EPS    # [B, K]
+    oc = eye[:, None] - table.centre[rows]                                   # [B, K, 3]
+    # |o + t d - c|^2 = r^2 with |d| = 1: t = -b -+ sqrt(b^2 - c), b = d . (o - c), c = |o - c|^2 - r^2.
+    c = torch.where(valid, (oc * oc).sum(-1) - radius * radius, torch.full_like(radius, float("inf")))
+    positive = valid & ~table.negative[rows]
+    crossed, start, end = [], [], []
+    for i in range(0, d.shape[0], chunk):
+        b = torch.bmm(d[i:i + chunk], oc[i:i + chunk].transpose(1, 2))      # [chunk, N, K]
+        root = (b * b).sub_(c[i:i + chunk, None]).clamp_(min=0.0).sqrt_()   # 0 where the ray misses
+        leave = root - b
+        enter = b.neg_().sub_(root).clamp_(min=0.0)
+        meets = leave > enter
+        crossed.append(meets)
+        counted = meets & positive[i:i + chunk, None]
+        start.append(enter.masked_fill_(~counted, float("inf")).min(-1).values)
+        end.append(leave.masked_fill_(~counted, -1.0).max(-1).values)
+    return torch.cat(crossed), torch.cat(start), torch.cat(end), rows
+
+
 def sphere_trace(table: PrimitiveTable, o: torch.Tensor, d: torch.Tensor):
-    """Hit mask and distance [B, N] for rays [B, N, 3]. Only rays still marching are evaluated at each step."""
+    """Hit mask and distance [B, N] for rays [B, N, 3] leaving one eye per asset (o[:, n] = o[:, 0]).
+
+    Each ray is traced against the parts whose bounding spheres it passes through, from the first sphere's entry to
+    the last one's exit: the SDF of those parts bounds the distance to anything the ray can meet, so the steps stay
+    safe, and rays that cross no part are background without a step. Only rays still marching are evaluated.
+    """
     B, N, _ = o.shape
+    crossed, start, end, rows = _part_spans(table, o[:, 0], d)
     o, d = o.reshape(-1, 3), d.reshape(-1, 3)
     asset = torch.arange(B).repeat_interleave(N)
     lo, hi = bounding_boxes(table)  # rays that miss an asset's box are background without a single step
     near, far = _box_interval(o, d, lo.clamp(min=-BOUND)[asset], hi.clamp(max=BOUND)[asset])
-    t = near.clone()
+    t = torch.maximum(near, start.reshape(-1).clamp(max=1e9))
+    far = torch.minimum(far, end.reshape(-1))
+    # The (part, ray) pairs to trace, ordered by part row and so grouped by primitive type (pair_distances).
+    pair_asset, pair_ray, pair_slot = crossed.nonzero(as_tuple=True)
+    prim = rows[pair_asset, pair_slot]
+    ray = pair_asset * N + pair_ray
+    order = torch.sort(prim, stable=True).indices
+    prim, ray = prim[order], ray[order]
     hit = torch.zeros_like(near, dtype=torch.bool)
-    live = (far > near).nonzero().squeeze(1)
+    live = (far > t).nonzero().squeeze(1)
+    alive = torch.zeros_like(hit)
+    slot_of = torch.zeros_like(asset)
     for _ in range(TRACE_STEPS):
         if live.numel() == 0:
             break
-        dist = sdf_points(table, o[live] + t[live, None] * d[live], asset[live])
+        alive.zero_()
+        alive[live] = True
+        kept = alive[ray]
+        prim, ray = prim[kept], ray[kept]
+        slot_of[live] = torch.arange(live.numel())
+        points = o[live] + t[live, None] * d[live]
+        point = slot_of[ray]
+        dist = combine_pairs(table, prim, point, pair_distances(table, points, prim, point), live.numel())
         t[live] += dist
         reached = dist.abs() < HIT_EPS
         hit[live[reached]] = True

@@ -68,7 +68,7 @@ def _row(asset, prim, scale, offset, colour, material):
 
 
 def _table(rows, num_assets: int) -> PrimitiveTable:
-    rows = sorted(rows, key=lambda r: r[1])  # group by primitive type (see _pairs)
+    rows = sorted(rows, key=lambda r: r[1])  # group by primitive type (see pairs)
     rot_cache = {}
     for r in rows:
         if r[3] not in rot_cache:
@@ -110,7 +110,7 @@ def bounding_boxes(table: PrimitiveTable):
     return lo, hi
 
 
-def _pairs(table: PrimitiveTable, asset: torch.Tensor):
+def pairs(table: PrimitiveTable, asset: torch.Tensor):
     """(primitive row, point index) for every primitive and every point of its asset.
 
     Points must be sorted by asset. Table rows are sorted by primitive type, so the pairs come out grouped by type
@@ -122,13 +122,13 @@ def _pairs(table: PrimitiveTable, asset: torch.Tensor):
     prim = torch.repeat_interleave(torch.arange(per_prim.numel()), per_prim)
     block_start = torch.cumsum(per_prim, 0) - per_prim
     point = offsets[table.asset[prim]] + torch.arange(prim.numel()) - block_start[prim]
-    type_ends = torch.cumsum(torch.bincount(table.type, weights=per_prim.double(), minlength=P.NUM_TYPES), 0)
-    return prim, point, type_ends.long().tolist()
+    return prim, point
 
 
-def _pair_distances(table: PrimitiveTable, points: torch.Tensor, asset: torch.Tensor):
-    """Distances of each (primitive, point) pair, evaluated once per primitive type."""
-    prim, point, type_ends = _pairs(table, asset)
+def pair_distances(table: PrimitiveTable, points: torch.Tensor, prim: torch.Tensor, point: torch.Tensor):
+    """Distances [P] of (primitive row, point index) pairs grouped by primitive type (as pairs() makes them, or any
+    subset of those kept in order), each formula evaluated once on its contiguous slice."""
+    type_ends = torch.cumsum(torch.bincount(table.type[prim], minlength=P.NUM_TYPES), 0).tolist()
     parts, start = [], 0
     for t, end in enumerate(type_ends):
         if end > start:
@@ -137,20 +137,31 @@ def _pair_distances(table: PrimitiveTable, points: torch.Tensor, asset: torch.Te
             local = torch.bmm(rel[:, None, :], table.rot.index_select(0, m))[:, 0]
             parts.append(P.FORMULAS[t](local, table.params.index_select(0, m)))
         start = end
-    dist = torch.cat(parts) if parts else points.new_empty(0)
-    return prim, point, dist
+    return torch.cat(parts) if parts else points.new_empty(0)
 
 
-def sdf_points(table: PrimitiveTable, points: torch.Tensor, asset: torch.Tensor) -> torch.Tensor:
-    """Signed distance [K] of points [K, 3] sorted by their asset index [K]: positive parts minus negative ones."""
-    prim, point, dist = _pair_distances(table, points, asset)
+def _pair_distances(table: PrimitiveTable, points: torch.Tensor, asset: torch.Tensor):
+    """Distances of each (primitive, point) pair of the points' own assets."""
+    prim, point = pairs(table, asset)
+    return prim, point, pair_distances(table, points, prim, point)
+
+
+def combine_pairs(table: PrimitiveTable, prim: torch.Tensor, point: torch.Tensor, dist: torch.Tensor,
+                  count: int) -> torch.Tensor:
+    """Signed distance [count] from pair distances: the positive parts' union minus the negative ones."""
     negative = table.negative[prim]
-    inf = torch.full((points.shape[0],), float("inf"))
+    inf = torch.full((count,), float("inf"))
     positive = inf.scatter_reduce(0, point[~negative], dist[~negative], "amin")
     if not bool(negative.any()):
         return positive
     carved = inf.scatter_reduce(0, point[negative], dist[negative], "amin")
     return torch.maximum(positive, -carved)
+
+
+def sdf_points(table: PrimitiveTable, points: torch.Tensor, asset: torch.Tensor) -> torch.Tensor:
+    """Signed distance [K] of points [K, 3] sorted by their asset index [K]: positive parts minus negative ones."""
+    prim, point, dist = _pair_distances(table, points, asset)
+    return combine_pairs(table, prim, point, dist, points.shape[0])
 
 
 def sdf(table: PrimitiveTable, points: torch.Tensor) -> torch.Tensor:
