@@ -7,8 +7,8 @@ from training.world.assets import Prim
 from training.world.camera import fixed_cameras, rays, sample_cameras
 from training.world.grammar import parse
 from training.world.metrics3d import compare, spec_grids
-from training.world.render import BOUND, HIT_EPS, TRACE_STEPS, render, sphere_trace
-from training.world.scene import albedo, compile_specs, sdf, sdf_points, table_from_prims
+from training.world.render import AMBIENT, BOUND, DIFFUSE, HIT_EPS, TRACE_STEPS, normals, render, sphere_trace
+from training.world.scene import albedo, albedo_points, compile_specs, pairs, sdf, sdf_points, table_from_prims
 
 
 def test_sdf_and_albedo_queries_match_a_sphere():
@@ -67,19 +67,36 @@ def _trace_every_part(table, o, d):
     return hit.reshape(B, N)
 
 
+CULLING_SPECS = ("a hut with a red roof", "a well", "a blue crate on top of a red barrel", "a grey rock",
+                 "a mushroom next to a rock", "a tall pine tree", "a treasure chest with a yellow lock")
+
+
 def test_culled_tracing_finds_what_tracing_every_part_finds():
     # Compositions, parts carved by negative primitives (the well's shaft, the rock's cut base) and grazing rays: tracing
     # only the parts whose bounding spheres a ray crosses must hit the same pixels.
-    specs = [parse(p) for p in ("a hut with a red roof", "a well", "a blue crate on top of a red barrel", "a grey rock",
-                                "a mushroom next to a rock", "a tall pine tree", "a treasure chest with a yellow lock")]
-    table = compile_specs(specs)
+    table = compile_specs([parse(p) for p in CULLING_SPECS])
     assert bool(table.negative.any())
-    cams = sample_cameras(len(specs), torch.Generator().manual_seed(3))
+    cams = sample_cameras(len(CULLING_SPECS), torch.Generator().manual_seed(3))
     o, d = rays(cams, 48, 48)
-    culled, _ = sphere_trace(table, o, d)
+    culled = sphere_trace(table, o, d).hit.reshape(len(CULLING_SPECS), -1)
     reference = _trace_every_part(table, o, d)
     assert culled.float().mean() > 0.05
     assert (culled == reference).float().mean() > 0.998
+
+
+def test_shading_from_the_crossed_parts_equals_shading_from_every_part():
+    table = compile_specs([parse(p) for p in CULLING_SPECS])
+    cams = sample_cameras(len(CULLING_SPECS), torch.Generator().manual_seed(4))
+    r = render(table, cams, 48)
+    o, d = rays(cams, 48, 48)
+    hit = r.masks.reshape(-1)
+    idx = hit.nonzero().squeeze(1)
+    asset = idx // (48 * 48)
+    p = o.reshape(-1, 3)[idx] + r.depth.reshape(-1)[idx, None] * d.reshape(-1, 3)[idx]
+    n = normals(table, p, *pairs(table, asset))
+    shade = AMBIENT + DIFFUSE * (n * cams.light_direction()[asset]).sum(-1).clamp(min=0.0)
+    expected = (albedo_points(table, p, asset) * shade[:, None]).clamp(0.0, 1.0)
+    assert torch.equal(r.images.permute(0, 2, 3, 1).reshape(-1, 3)[idx], expected)
 
 
 def test_rendering_is_deterministic_and_shaded():

@@ -10,7 +10,7 @@ import torch
 
 from .camera import Cameras, rays
 from . import primitives as P
-from .scene import PrimitiveTable, albedo_points, bounding_boxes, combine_pairs, pair_distances, sdf_points
+from .scene import PrimitiveTable, albedo_of_pairs, bounding_boxes, combine_pairs, pair_distances
 
 AMBIENT, DIFFUSE = 0.35, 0.65
 BOUND = 1.0            # assets live in [-BOUND, BOUND]^3
@@ -18,6 +18,11 @@ TRACE_STEPS = 40
 HIT_EPS = 4e-3
 REFINE_STEPS = 2
 NORMAL_EPS = 2e-3
+# How far beyond its bounding sphere a part still counts as crossed by a ray. A part farther than this from every
+# point of the ray is more than HIT_EPS from a hit and than the normal probes' reach (NORMAL_EPS sqrt 3) plus HIT_EPS
+# from them, so it can neither be hit, nor be the nearest part at a hit, nor win the SDF at a probe: tracing,
+# depth refinement, normals and albedo may all use only the crossed parts without changing a pixel.
+CULL_MARGIN = 2 * HIT_EPS + 2 * NORMAL_EPS * 3 ** 0.5
 
 
 @dataclass
@@ -51,14 +56,13 @@ def _asset_parts(table: PrimitiveTable):
 def _part_spans(table: PrimitiveTable, eye: torch.Tensor, d: torch.Tensor, chunk: int = 16):
     """Which parts each ray [B, N] crosses, and where it meets the first and leaves the last positive one.
 
-    A part counts as crossed when the ray passes through its bounding sphere grown by HIT_EPS (so that a ray grazing
-    a part within the hit tolerance still meets it). Every ray of a camera leaves its eye, so the sphere test is one
+    A part counts as crossed when the ray passes through its bounding sphere grown by CULL_MARGIN. Every ray of a camera leaves its eye, so the sphere test is one
     small matrix product per asset; assets go `chunk` at a time so the [chunk, N, K] temporaries stay in cache.
     Returns crossed [B, N, K] over the slots of _asset_parts, start and end [B, N] (inf and -1 where no positive
     part is crossed), and the rows [B, K] of _asset_parts.
     """
     rows, valid = _asset_parts(table)
-    radius = P.bounding_radius(table.type, table.params)[rows] + HIT_EPS    # [B, K]
+    radius = P.bounding_radius(table.type, table.params)[rows] + CULL_MARGIN    # [B, K]
     oc = eye[:, None] - table.centre[rows]                                   # [B, K, 3]
     # |o + t d - c|^2 = r^2 with |d| = 1: t = -b -+ sqrt(b^2 - c), b = d . (o - c), c = |o - c|^2 - r^2.
     c = torch.where(valid, (oc * oc).sum(-1) - radius * radius, torch.full_like(radius, float("inf")))
@@ -77,12 +81,21 @@ def _part_spans(table: PrimitiveTable, eye: torch.Tensor, d: torch.Tensor, chunk
     return torch.cat(crossed), torch.cat(start), torch.cat(end), rows
 
 
-def sphere_trace(table: PrimitiveTable, o: torch.Tensor, d: torch.Tensor):
-    """Hit mask and distance [B, N] for rays [B, N, 3] leaving one eye per asset (o[:, n] = o[:, 0]).
+@dataclass
+class Trace:
+    hit: torch.Tensor    # [B * N] bool
+    t: torch.Tensor      # [B * N] distance along the ray
+    prim: torch.Tensor   # [P] the parts crossed by the hit rays (table rows, pair_distances' order)
+    ray: torch.Tensor    # [P] the hit ray of each
 
-    Each ray is traced against the parts whose bounding spheres it passes through, from the first sphere's entry to
-    the last one's exit: the SDF of those parts bounds the distance to anything the ray can meet, so the steps stay
-    safe, and rays that cross no part are background without a step. Only rays still marching are evaluated.
+
+def sphere_trace(table: PrimitiveTable, o: torch.Tensor, d: torch.Tensor) -> Trace:
+    """Sphere-trace rays [B, N, 3] leaving one eye per asset (o[:, n] = o[:, 0]).
+
+    Each ray is traced against the parts whose bounding spheres it crosses (CULL_MARGIN), from the first sphere's
+    entry to the last one's exit: the SDF of those parts bounds the distance to anything the ray can meet, so the
+    steps stay safe, and rays that cross no part are background without a step. Only rays still marching are
+    evaluated. Hits end within HIT_EPS of the surface and are then refined onto it.
     """
     B, N, _ = o.shape
     crossed, start, end, rows = _part_spans(table, o[:, 0], d)
@@ -97,11 +110,11 @@ def sphere_trace(table: PrimitiveTable, o: torch.Tensor, d: torch.Tensor):
     prim = rows[pair_asset, pair_slot]
     ray = pair_asset * N + pair_ray
     order = torch.sort(prim, stable=True).indices
-    prim, ray = prim[order], ray[order]
+    all_prim, all_ray = prim[order], ray[order]
+    prim, ray = all_prim, all_ray
     hit = torch.zeros_like(near, dtype=torch.bool)
     live = (far > t).nonzero().squeeze(1)
     alive = torch.zeros_like(hit)
-    slot_of = torch.zeros_like(asset)
     for _ in range(TRACE_STEPS):
         if live.numel() == 0:
             break
@@ -109,24 +122,37 @@ def sphere_trace(table: PrimitiveTable, o: torch.Tensor, d: torch.Tensor):
         alive[live] = True
         kept = alive[ray]
         prim, ray = prim[kept], ray[kept]
-        slot_of[live] = torch.arange(live.numel())
-        points = o[live] + t[live, None] * d[live]
-        point = slot_of[ray]
-        dist = combine_pairs(table, prim, point, pair_distances(table, points, prim, point), live.numel())
+        dist = _sdf_on_rays(table, o, d, t, live, prim, ray)
         t[live] += dist
         reached = dist.abs() < HIT_EPS
         hit[live[reached]] = True
         live = live[~reached & (t[live] < far[live])]
+    kept = hit[all_ray]
+    prim, ray = all_prim[kept], all_ray[kept]
     hits = hit.nonzero().squeeze(1)
     for _ in range(REFINE_STEPS):  # a hit stops within HIT_EPS of the surface; close the gap for exact depth
-        t[hits] += sdf_points(table, o[hits] + t[hits, None] * d[hits], asset[hits])
-    return hit.reshape(B, N), t.reshape(B, N)
+        t[hits] += _sdf_on_rays(table, o, d, t, hits, prim, ray)
+    return Trace(hit, t, prim, ray)
 
 
-def normals(table: PrimitiveTable, p: torch.Tensor, asset: torch.Tensor) -> torch.Tensor:
-    """Unit SDF gradients at points [K, 3] (sorted by asset) by the tetrahedron finite-difference stencil."""
+def _slots(rays: torch.Tensor, ray: torch.Tensor) -> torch.Tensor:
+    """The position in `rays` (sorted, distinct ray ids) of each pair's ray."""
+    return torch.searchsorted(rays, ray)
+
+
+def _sdf_on_rays(table, o, d, t, rays, prim, ray):
+    """SDF [len(rays)] at o + t d of the given rays, over their crossed parts (pairs prim / ray)."""
+    points = o[rays] + t[rays, None] * d[rays]
+    point = _slots(rays, ray)
+    return combine_pairs(table, prim, point, pair_distances(table, points, prim, point), rays.numel())
+
+
+def normals(table: PrimitiveTable, p: torch.Tensor, prim: torch.Tensor, point: torch.Tensor) -> torch.Tensor:
+    """Unit SDF gradients at points [K, 3] by the tetrahedron finite-difference stencil, over the (part, point)
+    pairs given (pair_distances' order)."""
     k = torch.tensor([[1, -1, -1], [-1, -1, 1], [-1, 1, -1], [1, 1, 1]], dtype=p.dtype)
-    g = sum(k[i] * sdf_points(table, p + NORMAL_EPS * k[i], asset)[:, None] for i in range(4))
+    sdf_at = lambda q: combine_pairs(table, prim, point, pair_distances(table, q, prim, point), q.shape[0])
+    g = sum(k[i] * sdf_at(p + NORMAL_EPS * k[i])[:, None] for i in range(4))
     return g / g.norm(dim=-1, keepdim=True).clamp(min=1e-9)
 
 
@@ -135,16 +161,18 @@ def render(table: PrimitiveTable, cameras: Cameras, resolution: int = 64,
     """Render every asset of the table from its camera. background: [B, 3] colours (white when omitted)."""
     B, H, W = len(cameras), resolution, resolution
     o, d = rays(cameras, H, W)
-    hit, t = sphere_trace(table, o, d)
+    trace = sphere_trace(table, o, d)
+    hit, t = trace.hit.reshape(B, H * W), trace.t.reshape(B, H * W)
     bg = torch.ones(B, 3) if background is None else background
     colour = bg[:, None, :].repeat(1, H * W, 1)
-    idx = hit.reshape(-1).nonzero().squeeze(1)
+    idx = trace.hit.nonzero().squeeze(1)
     asset = idx // (H * W)
     p = (o + t[..., None] * d).reshape(-1, 3)[idx]
-    n = normals(table, p, asset)
+    point = _slots(idx, trace.ray)
+    n = normals(table, p, trace.prim, point)
     light = cameras.light_direction()[asset]
     shade = AMBIENT + DIFFUSE * (n * light).sum(-1).clamp(min=0.0)
-    colour.view(-1, 3)[idx] = (albedo_points(table, p, asset) * shade[:, None]).clamp(0.0, 1.0)
+    colour.view(-1, 3)[idx] = (albedo_of_pairs(table, p, trace.prim, point) * shade[:, None]).clamp(0.0, 1.0)
     depth = torch.where(hit, t, torch.full_like(t, float("inf")))
     to_image = lambda x: x.reshape(B, H, W, -1).permute(0, 3, 1, 2)
     return Renders(to_image(colour).contiguous(), to_image(hit[..., None]), to_image(depth[..., None]))

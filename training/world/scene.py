@@ -202,7 +202,13 @@ def _pattern(pattern: torch.Tensor, p: torch.Tensor, base: torch.Tensor) -> torc
 
 def albedo_points(table: PrimitiveTable, points: torch.Tensor, asset: torch.Tensor) -> torch.Tensor:
     """Albedo [K, 3] of points [K, 3] sorted by asset: colour and material pattern of the nearest positive part."""
-    prim, point, dist = _pair_distances(table, points, asset)
+    prim, point = pairs(table, asset)
+    return albedo_of_pairs(table, points, prim, point)
+
+
+def albedo_of_pairs(table: PrimitiveTable, points: torch.Tensor, prim: torch.Tensor, point: torch.Tensor):
+    """albedo_points over given (part, point) pairs (pair_distances' order): the nearest positive part among them."""
+    dist = pair_distances(table, points, prim, point)
     dist = torch.where(table.negative[prim], torch.full_like(dist, float("inf")), dist)
     best = torch.full((points.shape[0],), float("inf")).scatter_reduce(0, point, dist, "amin")
     is_best = dist <= best[point]
