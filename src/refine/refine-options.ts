@@ -13,7 +13,7 @@ import { MAX_SAMPLES } from '../kernels/volsdf-options.js';
 
 export const DEFAULT_REFINE_STEPS = 100;
 export const MAX_REFINE_STEPS = 10_000;
-export const DEFAULT_REFINE_LEARNING_RATE = 1e-3;
+export const DEFAULT_REFINE_LEARNING_RATE = 1e-2;
 export const MAX_VIEWS_PER_STEP = 8;
 export const DEFAULT_REPORT_EVERY = 10;
 
