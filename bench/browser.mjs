@@ -27,20 +27,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
+import { BASE_FLAGS, CHROMIUM } from '../scripts/chromium.mjs';
 import { startServer } from '../scripts/serve.mjs';
 import { median, mergeResults, RESULTS_PATH } from './results-file.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SITE_ROOT = new URL('../build/', import.meta.url);
-/** As test/browser/harness.ts launches it. */
-const BASE_FLAGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 const { values: args } = parseArgs({
   options: {

@@ -8,7 +8,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { chromium } from 'playwright-core';
 import { launchChromium, startSite, type Site } from './harness.js';
 
 const VIEWPORT = { width: 1280, height: 720 };
@@ -292,12 +291,7 @@ test('a full storage quota is reported in the UI, and the asset stays in the lev
 test('where WebGPU cannot drive the canvas, the level starts on the WebGL engine and says why', async () => {
   // WebGPU compute on SwiftShader, and the flags a WebGPU canvas needs: Babylon's WebGPU engine starts, but its
   // device is lost at once here, which the level must notice.
-  const webgpu = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--no-first-run', '--disable-quic', '--enable-unsafe-webgpu', '--use-angle=vulkan',
-      '--enable-features=Vulkan'],
-  });
+  const webgpu = await launchChromium({ webgpu: true, args: ['--use-angle=vulkan', '--enable-features=Vulkan'] });
   try {
     const page = await webgpu.newPage({ viewport: VIEWPORT });
     await openLevel(page, site.url);

@@ -4,20 +4,10 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { BASE_FLAGS, CHROMIUM } from '../../scripts/chromium.mjs';
 import { startServer } from '../../scripts/serve.mjs';
 
-/** Debian's launcher; CHROMIUM_PATH overrides it. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SITE_ROOT = new URL('../../build/', import.meta.url);
-
-const BASE_FLAGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 /**
  * WebGPU compute on SwiftShader (there is no GPU here). The Vulkan flags that a WebGPU *canvas* would also need break
  * Babylon's WebGL engine, so WebGL tests launch without any of these.
