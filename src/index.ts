@@ -43,6 +43,7 @@ export {
 } from './kernels/triplane.js';
 export { DEFAULT_BETA, DEFAULT_SAMPLES, type VolsdfOptions } from './kernels/volsdf-options.js';
 export { CpuVolsdfRenderer, type VolsdfImage } from './kernels/volsdf-cpu.js';
+export { VolsdfTape } from './kernels/volsdf-tape-cpu.js';
 export {
   GpuVolsdfRenderer,
   VOLSDF_BACKWARD_MAX_SAMPLES,

@@ -10,10 +10,18 @@
  * - the forward pass keeps silu'(z) beside silu(z), so that the backward pass needs no exponential.
  *
  * Gradients go to {@link BatchGradients} (float64, channels-last), added to the caller's targets once per call.
+ * {@link FieldBatchTape} keeps what the backward pass reads of many batches, so that a renderer can backpropagate
+ * through a forward it ran earlier (volsdf-tape-cpu.ts).
  */
 import { accumulateBatchGradient, affineBatch } from './dense-cpu.js';
 import type { CpuTriplaneField, FieldGradientTargets } from './triplane-cpu.js';
-import { decoderLayout, DECODER_OUTPUTS, SPHERE_RADIUS, type TriplaneShape } from './triplane-layout.js';
+import {
+  decoderLayout,
+  DECODER_OUTPUTS,
+  SPHERE_RADIUS,
+  type FloatArray,
+  type TriplaneShape,
+} from './triplane-layout.js';
 
 // A point's bilinear lookup on one plane: the four taps' offsets in the channels-last planes and their weights, the
 // fractional parts of the continuous indices, and d(continuous index)/d(coordinate) (0 where the coordinate is
@@ -71,6 +79,130 @@ export class FieldBatch {
   }
 }
 
+/** A kept tap: four texel offsets (Int32), then fu, fv and, for point gradients, the scales (float64). */
+const KEPT_OFFSETS = 4;
+const KEPT_FRACTIONS = 2;
+const KEPT_FRACTIONS_AND_SCALES = 4;
+
+/**
+ * What {@link CpuTriplaneBatchField.backward} reads of batches for the planes' gradients (and, with
+ * `pointGradients`, the points'), plus their SDFs, kept for `capacity` points in all: a renderer keeps its forward
+ * here and backpropagates through it later (volsdf-tape-cpu.ts). It leaves out what only the decoder's gradients read
+ * (features, hidden values), keeps the tap offsets as Int32 and each tap's four weights as the two fractions they
+ * come from; {@link restore} rebuilds the weights with the forward's own arithmetic, so a restored batch holds the
+ * forward's values bit for bit in everything a planes-only backward reads.
+ */
+export class FieldBatchTape {
+  /** `[N, 3, 4]`. */
+  private readonly _offsets: Int32Array;
+  /** `[N, 3, 2]` (fu, fv) or, for point gradients, `[N, 3, 4]` (fu, fv, d index / du, d index / dv). */
+  private readonly _fractions: Float64Array;
+  private readonly _fractionsPerTap: number;
+  /** `[N, H]` each. */
+  private readonly _slope1: Float64Array;
+  private readonly _slope2: Float64Array;
+  private readonly _sdf: Float64Array;
+  /** `[N, 3]`. */
+  private readonly _albedo: Float64Array;
+  /** `[N, 3]`, for point gradients only. */
+  private readonly _points: Float64Array | null;
+
+  constructor(
+    readonly capacity: number,
+    readonly shape: TriplaneShape,
+    readonly pointGradients: boolean,
+  ) {
+    const H = shape.hidden;
+    this._fractionsPerTap = pointGradients ? KEPT_FRACTIONS_AND_SCALES : KEPT_FRACTIONS;
+    this._offsets = new Int32Array(3 * KEPT_OFFSETS * capacity);
+    this._fractions = new Float64Array(3 * this._fractionsPerTap * capacity);
+    this._slope1 = new Float64Array(H * capacity);
+    this._slope2 = new Float64Array(H * capacity);
+    this._sdf = new Float64Array(capacity);
+    this._albedo = new Float64Array(3 * capacity);
+    this._points = pointGradients ? new Float64Array(3 * capacity) : null;
+  }
+
+  /** The memory it holds, in bytes. */
+  get byteLength(): number {
+    return this._offsets.byteLength + this._fractions.byteLength + this._slope1.byteLength +
+      this._slope2.byteLength + this._sdf.byteLength + this._albedo.byteLength + (this._points?.byteLength ?? 0);
+  }
+
+  /**
+   * Keeps the first `count` points of `batch`, after its {@link CpuTriplaneBatchField.forward}, as points
+   * `[at, at + count)`.
+   * @throws {RangeError} if they do not fit.
+   */
+  keep(batch: FieldBatch, count: number, at: number): void {
+    this._checkRange(count, at);
+    const H = this.shape.hidden;
+    const F = this._fractionsPerTap;
+    const { taps } = batch;
+    for (let p = 0; p < count; p++) {
+      for (let k = 0; k < 3; k++) {
+        const t = p * POINT_TAPS + k * TAP_SIZE;
+        const o = ((at + p) * 3 + k) * KEPT_OFFSETS;
+        this._offsets[o] = taps[t + TAP_I00]!;
+        this._offsets[o + 1] = taps[t + TAP_I01]!;
+        this._offsets[o + 2] = taps[t + TAP_I10]!;
+        this._offsets[o + 3] = taps[t + TAP_I11]!;
+        const f = ((at + p) * 3 + k) * F;
+        this._fractions[f] = taps[t + TAP_FRAC_U]!;
+        this._fractions[f + 1] = taps[t + TAP_FRAC_V]!;
+        if (this.pointGradients) {
+          this._fractions[f + 2] = taps[t + TAP_SCALE_U]!;
+          this._fractions[f + 3] = taps[t + TAP_SCALE_V]!;
+        }
+      }
+    }
+    this._slope1.set(batch.slope1.subarray(0, count * H), at * H);
+    this._slope2.set(batch.slope2.subarray(0, count * H), at * H);
+    this._sdf.set(batch.sdf.subarray(0, count), at);
+    this._albedo.set(batch.albedo.subarray(0, 3 * count), 3 * at);
+    this._points?.set(batch.points.subarray(0, 3 * count), 3 * at);
+  }
+
+  /**
+   * Writes points `[at, at + count)` back into the first `count` of `batch`, ready for a backward pass without
+   * decoder gradients (and with point gradients only if this tape keeps them).
+   * @throws {RangeError} if they are out of range.
+   */
+  restore(at: number, batch: FieldBatch, count: number): void {
+    this._checkRange(count, at);
+    const H = this.shape.hidden;
+    const F = this._fractionsPerTap;
+    const { taps } = batch;
+    for (let p = 0; p < count; p++) {
+      for (let k = 0; k < 3; k++) {
+        const t = p * POINT_TAPS + k * TAP_SIZE;
+        const o = ((at + p) * 3 + k) * KEPT_OFFSETS;
+        taps[t + TAP_I00] = this._offsets[o]!;
+        taps[t + TAP_I01] = this._offsets[o + 1]!;
+        taps[t + TAP_I10] = this._offsets[o + 2]!;
+        taps[t + TAP_I11] = this._offsets[o + 3]!;
+        const f = ((at + p) * 3 + k) * F;
+        writeTapWeights(taps, t, this._fractions[f]!, this._fractions[f + 1]!);
+        if (this.pointGradients) {
+          taps[t + TAP_SCALE_U] = this._fractions[f + 2]!;
+          taps[t + TAP_SCALE_V] = this._fractions[f + 3]!;
+        }
+      }
+    }
+    batch.slope1.set(this._slope1.subarray(at * H, (at + count) * H));
+    batch.slope2.set(this._slope2.subarray(at * H, (at + count) * H));
+    batch.sdf.set(this._sdf.subarray(at, at + count));
+    batch.albedo.set(this._albedo.subarray(3 * at, 3 * (at + count)));
+    if (this._points) batch.points.set(this._points.subarray(3 * at, 3 * (at + count)));
+  }
+
+  private _checkRange(count: number, at: number): void {
+    if (!(Number.isInteger(at) && Number.isInteger(count) && at >= 0 && count >= 0 && at + count <= this.capacity)) {
+      throw new RangeError(`points [${at}, ${at} + ${count}) must lie in [0, ${this.capacity})`);
+    }
+  }
+}
+
 /** Gradient accumulators in the batch field's layouts: planes channels-last `[3, R, R, C]`, decoder flat. */
 export class BatchGradients {
   readonly planes: Float64Array;
@@ -116,6 +248,15 @@ export class BatchGradients {
  * changed (the renderer does at each render and backward); the batches then read the snapshot.
  */
 export class CpuTriplaneBatchField {
+  /**
+   * Bumped by each {@link load} that finds the field changed: activations made at one version are valid for a
+   * backward pass at the same version only.
+   */
+  get version(): number {
+    return this._version;
+  }
+
+  private _version = 0;
   private readonly _planes: Float64Array;
   private readonly _w1: Float64Array;
   private readonly _b1: Float64Array;
@@ -161,27 +302,41 @@ export class CpuTriplaneBatchField {
     return this.field.shape;
   }
 
-  /** Snapshots the field's current planes (channels-last) and decoder (float64, and transposed). */
+  /**
+   * Snapshots the field's current planes (channels-last) and decoder (float64, and transposed), and bumps
+   * {@link version} if any value differs from the last snapshot.
+   */
   load(): void {
     const { channels: C, resolution: R, hidden: H } = this.field.shape;
     const { planes, decoder } = this.field;
     const L = this.field.layout;
     const texels = R * R;
+    const snapshot = this._planes;
+    let changed = false;
     for (let k = 0; k < 3; k++) {
       for (let c = 0; c < C; c++) {
         const row = (k * C + c) * texels;
-        for (let t = 0, at = k * texels * C + c; t < texels; t++, at += C) this._planes[at] = planes[row + t]!;
+        for (let t = 0, at = k * texels * C + c; t < texels; t++, at += C) {
+          const value = planes[row + t]!;
+          if (!Object.is(snapshot[at], value)) {
+            snapshot[at] = value;
+            changed = true;
+          }
+        }
       }
     }
-    this._w1.set(decoder.subarray(L.fc1Weight, L.fc1Weight + H * C));
-    this._b1.set(decoder.subarray(L.fc1Bias, L.fc1Bias + H));
-    this._w2.set(decoder.subarray(L.fc2Weight, L.fc2Weight + H * H));
-    this._b2.set(decoder.subarray(L.fc2Bias, L.fc2Bias + H));
-    this._w3.set(decoder.subarray(L.outWeight, L.outWeight + DECODER_OUTPUTS * H));
-    this._b3.set(decoder.subarray(L.outBias, L.outBias + DECODER_OUTPUTS));
-    transpose(this._w1, H, C, this._w1T);
-    transpose(this._w2, H, H, this._w2T);
-    transpose(this._w3, DECODER_OUTPUTS, H, this._w3T);
+    let decoderChanged = copyChanged(decoder, L.fc1Weight, this._w1);
+    decoderChanged = copyChanged(decoder, L.fc1Bias, this._b1) || decoderChanged;
+    decoderChanged = copyChanged(decoder, L.fc2Weight, this._w2) || decoderChanged;
+    decoderChanged = copyChanged(decoder, L.fc2Bias, this._b2) || decoderChanged;
+    decoderChanged = copyChanged(decoder, L.outWeight, this._w3) || decoderChanged;
+    decoderChanged = copyChanged(decoder, L.outBias, this._b3) || decoderChanged;
+    if (decoderChanged) {
+      transpose(this._w1, H, C, this._w1T);
+      transpose(this._w2, H, H, this._w2T);
+      transpose(this._w3, DECODER_OUTPUTS, H, this._w3T);
+    }
+    if (changed || decoderChanged) this._version++;
   }
 
   /** Decodes the batch's first `count` points (triplane-cpu.ts: forward, steps 1-3). */
@@ -374,6 +529,19 @@ export class CpuTriplaneBatchField {
   }
 }
 
+/** to = from[start .. start + to.length), telling whether any value differed (NaN equals NaN, -0 differs from 0). */
+function copyChanged(from: FloatArray, start: number, to: Float64Array): boolean {
+  let changed = false;
+  for (let i = 0; i < to.length; i++) {
+    const value = from[start + i]!;
+    if (!Object.is(to[i], value)) {
+      to[i] = value;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
 /** out `[m, n]` = w^T for w `[n, m]`. */
 function transpose(w: Float64Array, n: number, m: number, out: Float64Array): void {
   for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) out[j * n + i] = w[i * m + j]!;
@@ -425,14 +593,17 @@ function writeTap(taps: Float64Array, t: number, k: number, R: number, C: number
   taps[t + TAP_I01] = (base + v0 * R + u1) * C;
   taps[t + TAP_I10] = (base + v1 * R + u0) * C;
   taps[t + TAP_I11] = (base + v1 * R + u1) * C;
-  const fu = gu - u0;
-  const fv = gv - v0;
+  writeTapWeights(taps, t, gu - u0, gv - v0);
+  taps[t + TAP_SCALE_U] = su;
+  taps[t + TAP_SCALE_V] = sv;
+}
+
+/** A tap's bilinear weights from its fractional parts (fu, fv), and the fractions themselves. */
+function writeTapWeights(taps: Float64Array, t: number, fu: number, fv: number): void {
   taps[t + TAP_W00] = (1 - fu) * (1 - fv);
   taps[t + TAP_W01] = fu * (1 - fv);
   taps[t + TAP_W10] = (1 - fu) * fv;
   taps[t + TAP_W11] = fu * fv;
   taps[t + TAP_FRAC_U] = fu;
   taps[t + TAP_FRAC_V] = fv;
-  taps[t + TAP_SCALE_U] = su;
-  taps[t + TAP_SCALE_V] = sv;
 }
