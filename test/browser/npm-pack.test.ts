@@ -4,10 +4,11 @@
  * with esbuild and served cross-origin isolated with the worker files and the default pack copied beside it as the
  * README says. Chromium then runs it: the snippet must put a mesh in its scene.
  *
- * Offline and fast: npm installs the tarball's dependencies from its cache (`--offline`; @types/node, which
- * protobufjs asks for as `>=13.7.0`, is pinned to the version this repository installed, so that npm does not reach
- * for a newer one it has not cached), and the Babylon peer dependencies are linked from this repository's
- * node_modules rather than copied (~150 MB).
+ * Fast and reproducible: every runtime dependency is pinned (package.json `overrides`) to the version this
+ * repository's lockfile installed, so npm takes the tarballs `npm ci` left in its cache (`--prefer-offline`) and asks
+ * the registry only for package metadata, which `npm ci` never caches (a fresh CI machine has none, so `--offline`
+ * failed there). The Babylon peer dependencies are linked from this repository's node_modules rather than copied
+ * (~150 MB).
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -34,6 +35,21 @@ interface ConsumerResult {
   metadata: GeneratedMeshMetadata;
   glbBytes: number;
   crossOriginIsolated: boolean;
+}
+
+/** name -> version of every non-dev package in this repository's lockfile: the closure of the runtime dependencies. */
+function lockedRuntimeVersions(): Record<string, string> {
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { version?: string; dev?: boolean }>;
+  };
+  const versions: Record<string, string> = {};
+  for (const [path, entry] of Object.entries(lock.packages)) {
+    const [, name, nested] = path.split('node_modules/');
+    // A nested copy is a second version of a package; pinning it everywhere would break someone's range.
+    if (!name || nested !== undefined || entry.dev || !entry.version) continue;
+    versions[name] = entry.version;
+  }
+  return versions;
 }
 
 /** The first ```ts block under README.md's "## Usage" heading. */
@@ -116,14 +132,13 @@ beforeAll(async () => {
   // 2. A consumer project with the tarball installed, peers linked.
   const app = join(work, 'app');
   mkdirSync(app);
-  const typesNode = JSON.parse(readFileSync(join(ROOT, 'node_modules/@types/node/package.json'), 'utf8')).version;
   writeFileSync(join(app, 'package.json'), JSON.stringify({
     name: 'scaledreamer-consumer',
     private: true,
     type: 'module',
-    overrides: { '@types/node': typesNode },
+    overrides: lockedRuntimeVersions(),
   }));
-  timed('install', () => execFileSync(NPM, ['install', join(work, packed.filename), '--offline', '--no-audit',
+  timed('install', () => execFileSync(NPM, ['install', join(work, packed.filename), '--prefer-offline', '--no-audit',
     '--no-fund', '--ignore-scripts', '--legacy-peer-deps'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] }));
   symlinkSync(join(ROOT, 'node_modules', '@babylonjs'), join(app, 'node_modules', '@babylonjs'), 'dir');
 
