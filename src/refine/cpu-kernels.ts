@@ -12,13 +12,15 @@ import type { TriplaneShape } from '../kernels/triplane-layout.js';
 import { CpuVolsdfRenderer } from '../kernels/volsdf-cpu.js';
 import { VolsdfTape } from '../kernels/volsdf-tape-cpu.js';
 import { DEFAULT_BETA } from '../kernels/volsdf-options.js';
-import { DEFAULT_REFINE_LEARNING_RATE } from './refine-options.js';
+import { DEFAULT_REFINE_ADAM_EPSILON, DEFAULT_REFINE_LEARNING_RATE } from './refine-options.js';
 import type { RefineKernels } from './refine-backend.js';
 import type { RefineStepPlan } from './step-plan.js';
 
 export interface CpuRefineKernelsOptions {
-  /** Adam's step size on the planes, > 0. Default 1e-3. */
+  /** Adam's step size on the planes, > 0. Default 1e-2. */
   readonly learningRate?: number;
+  /** Adam's epsilon, > 0. Default 1e-8. */
+  readonly adamEpsilon?: number;
   /** VolSDF's beta, > 0. Default 0.03 (pass the pack decoder's). */
   readonly beta?: number;
 }
@@ -47,6 +49,7 @@ export class CpuRefineKernels implements RefineKernels<Float32Array, Float32Arra
     this._field = new CpuTriplaneField(shape, this.planes, decoder);
     this._adam = new CpuAdam(this.planes, this._grads, {
       learningRate: options.learningRate ?? DEFAULT_REFINE_LEARNING_RATE,
+      epsilon: options.adamEpsilon ?? DEFAULT_REFINE_ADAM_EPSILON,
     });
     this._beta = options.beta ?? DEFAULT_BETA;
   }

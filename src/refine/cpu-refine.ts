@@ -69,6 +69,7 @@ export async function refineTriplaneOnCpu(
     });
     const kernels = new CpuRefineKernels(shape, planes, decoder.weights, {
       learningRate: resolved.learningRate,
+      adamEpsilon: resolved.adamEpsilon,
       beta: decoder.renderer.beta,
     });
     return await refineTriplane({ kernels, prior: refinePrior, samples: decoder.renderer.samples }, prompt, resolved,

@@ -13,12 +13,14 @@ import type { TriplaneShape } from '../kernels/triplane-layout.js';
 import { GpuVolsdfRenderer } from '../kernels/volsdf.js';
 import { DEFAULT_BETA } from '../kernels/volsdf-options.js';
 import type { RefineKernels } from './refine-backend.js';
-import { DEFAULT_REFINE_LEARNING_RATE } from './refine-options.js';
+import { DEFAULT_REFINE_ADAM_EPSILON, DEFAULT_REFINE_LEARNING_RATE } from './refine-options.js';
 import type { RefineStepPlan } from './step-plan.js';
 
 export interface GpuRefineKernelsOptions {
-  /** Adam's step size on the planes, > 0. Default 1e-3. */
+  /** Adam's step size on the planes, > 0. Default 1e-2. */
   readonly learningRate?: number;
+  /** Adam's epsilon, > 0. Default 1e-8. */
+  readonly adamEpsilon?: number;
   /** VolSDF's beta, > 0. Default 0.03 (pass the pack decoder's). */
   readonly beta?: number;
 }
@@ -67,6 +69,7 @@ export class GpuRefineKernels implements RefineKernels<GPUBuffer, GPUBuffer> {
     });
     this._adam = new GpuAdam(device, { params: this._planes, grads: this._grads }, planes.length, {
       learningRate: options.learningRate ?? DEFAULT_REFINE_LEARNING_RATE,
+      epsilon: options.adamEpsilon ?? DEFAULT_REFINE_ADAM_EPSILON,
     });
     this._beta = options.beta ?? DEFAULT_BETA;
   }

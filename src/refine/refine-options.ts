@@ -14,6 +14,7 @@ import { MAX_SAMPLES } from '../kernels/volsdf-options.js';
 export const DEFAULT_REFINE_STEPS = 100;
 export const MAX_REFINE_STEPS = 10_000;
 export const DEFAULT_REFINE_LEARNING_RATE = 1e-2;
+export const DEFAULT_REFINE_ADAM_EPSILON = 1e-8;
 export const MAX_VIEWS_PER_STEP = 8;
 export const DEFAULT_REPORT_EVERY = 10;
 
@@ -36,8 +37,13 @@ export interface RefinementOptions {
   resolution?: number;
   /** Samples per ray, an integer in [1, 1024]. Default: the pack decoder's (48). */
   samples?: number;
-  /** Adam's step size on the planes, in (0, 1]. Default 1e-3. */
+  /** Adam's step size on the planes, in (0, 1]. Default 1e-2. */
   learningRate?: number;
+  /**
+   * Adam's epsilon, in (0, 1]. Default 1e-8 (PyTorch's). Larger values damp the steps of texels whose gradients are
+   * tiny (rarely reached by a ray), which Adam otherwise scales up to full-size steps (docs/refinement.md).
+   */
+  adamEpsilon?: number;
   /** Views rendered per step, an integer in [1, 8]. Default 1. */
   viewsPerStep?: number;
   /** Call `onProgress` every this many steps (and after the last), an integer >= 1. Default 10. */
@@ -99,6 +105,10 @@ export function resolveRefinementOptions(
   if (!(learningRate > 0 && learningRate <= 1)) {
     throw new RangeError(`options.learningRate must be in (0, 1], got ${learningRate}`);
   }
+  const adamEpsilon = options.adamEpsilon ?? DEFAULT_REFINE_ADAM_EPSILON;
+  if (!(adamEpsilon > 0 && adamEpsilon <= 1)) {
+    throw new RangeError(`options.adamEpsilon must be in (0, 1], got ${adamEpsilon}`);
+  }
   const viewsPerStep = integer('viewsPerStep', options.viewsPerStep ?? 1, 1, MAX_VIEWS_PER_STEP);
   const reportEvery = integer('reportEvery', options.reportEvery ?? DEFAULT_REPORT_EVERY, 1, MAX_REFINE_STEPS);
   const timesteps = options.timesteps ?? 'annealed';
@@ -119,6 +129,7 @@ export function resolveRefinementOptions(
     resolution,
     samples,
     learningRate,
+    adamEpsilon,
     viewsPerStep,
     reportEvery,
     timesteps: timesteps === 'annealed' ? 'annealed' : [timesteps[0], timesteps[1]],

@@ -20,8 +20,8 @@ const SHAPE = { channels: 4, resolution: 8, hidden: 8 };
 const PLANES = uniformArray(Float32Array, planesLength(SHAPE), 1, -0.1, 0.1);
 const DECODER = uniformArray(Float32Array, decoderLayout(SHAPE).length, 2, -0.3, 0.3);
 
-function kernels(learningRate = 0.05): CpuRefineKernels {
-  return new CpuRefineKernels(SHAPE, PLANES, DECODER, { learningRate });
+function kernels(learningRate = 0.05, adamEpsilon?: number): CpuRefineKernels {
+  return new CpuRefineKernels(SHAPE, PLANES, DECODER, { learningRate, ...(adamEpsilon ? { adamEpsilon } : {}) });
 }
 
 const SMALL: RefinementOptions = { resolution: 4, samples: 8, reportEvery: 1 };
@@ -47,6 +47,8 @@ describe('options', () => {
     [{ resolution: 24 }, /options\.resolution must divide the prior's resolution 64 \(one of 1, 2, 4, 8, 16, 32, 64\), got 24/],
     [{ samples: 0 }, /options\.samples must be an integer in \[1, 1024\]/],
     [{ learningRate: 0 }, /options\.learningRate must be in \(0, 1\], got 0/],
+    [{ adamEpsilon: 0 }, /options\.adamEpsilon must be in \(0, 1\], got 0/],
+    [{ adamEpsilon: NaN }, /options\.adamEpsilon/],
     [{ viewsPerStep: 9 }, /options\.viewsPerStep must be an integer in \[1, 8\]/],
     [{ reportEvery: 0 }, /options\.reportEvery/],
     [{ timesteps: [0.6, 0.2] }, /options\.timesteps must be 'annealed' or \[min, max\]/],
@@ -200,4 +202,24 @@ describe('runs', () => {
       }
       expect(checked).toBe(3);
     });
+
+  test('adamEpsilon reaches Adam: a large one damps the first step of every texel', async () => {
+    // At step 1 Adam moves each texel by lr g / (|g| + epsilon): about lr with the default, far less with epsilon
+    // large against the gradients.
+    const options = resolveRefinementOptions({ ...SMALL, steps: 1 }, { priorResolution: PRIOR_RESOLUTION, samples: 8 });
+    const schedule = { numTrainTimesteps: T, alphasCumprod: ALPHAS_CUMPROD, priorResolution: PRIOR_RESOLUTION,
+      unconditionalPrompt: '' };
+    const largestMove = async (k: CpuRefineKernels): Promise<number> => {
+      const plan = planRefineStep(new RefineRandom(0), options, 'a barrel', schedule, 0);
+      const samples = await k.renderSamples(plan);
+      await k.update(plan, await new ConstantImagePrior().predictNoise(samples, plan.prior), false);
+      const planes = await k.readPlanes();
+      return planes.reduce((most, value, i) => Math.max(most, Math.abs(value - PLANES[i]!)), 0);
+    };
+    const standard = await largestMove(kernels(0.05));
+    const damped = await largestMove(kernels(0.05, 1));
+    expect(standard).toBeCloseTo(0.05, 3);
+    expect(damped).toBeGreaterThan(0);
+    expect(damped).toBeLessThan(0.1 * standard);
+  });
 });
