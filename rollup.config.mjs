@@ -53,6 +53,8 @@ export default [
     input: {
       'compute.worker': 'src/workers/compute.worker.ts',
       'generation.worker': 'src/workers/generation.worker.ts',
+      // Started by the generation worker, by URL beside it, for CPU refinement on the other cores.
+      'refine-band.worker': 'src/workers/refine-band.worker.ts',
     },
     plugins: [...plugins(), emitOrtWasm()],
     output: { dir: 'dist', format: 'es', sourcemap: true, chunkFileNames: '[name]-[hash].js' },

@@ -8,6 +8,10 @@
  * one extra forward; it serves decoder gradients too. {@link CpuVolsdfRenderer.backwardFromTape} backpropagates,
  * into the planes only, through the activations that a render kept in a {@link VolsdfTape} (volsdf-tape-cpu.ts):
  * no second forward, about 35 kB per ray that hits the cube (default pack, S = 48).
+ *
+ * A renderer can own a band of the image's rows (option `rows`): it traces those rays only, and its pixels, jitter
+ * and upstream gradients are the band's. Bands of one camera split a view's work between threads; their gradients
+ * add up to the whole image's.
  */
 import {
   cameraFrame,
@@ -38,7 +42,18 @@ import {
 } from './volsdf-options.js';
 import { NORMAL_PROBES as PROBES, VolsdfRay, type VolsdfTape } from './volsdf-tape-cpu.js';
 
-/** One rendered camera, PyTorch's layouts without the batch: pixels `[3, H, W]`, opacity and depth `[H, W]`. */
+/**
+ * Options of the CPU renderer: {@link VolsdfOptions} and the band of rows it renders, `[start, end)` with
+ * 0 <= start < end <= height (default the whole image).
+ */
+export interface CpuVolsdfOptions extends VolsdfOptions {
+  rows?: readonly [number, number];
+}
+
+/**
+ * One rendered camera (or band of rows), PyTorch's layouts without the batch: pixels `[3, h, W]`, opacity and depth
+ * `[h, W]`, h the rows rendered.
+ */
 export interface VolsdfImage {
   readonly pixels: FloatArray;
   readonly opacity: FloatArray;
@@ -51,6 +66,8 @@ export interface VolsdfImage {
  */
 export class CpuVolsdfRenderer {
   readonly options: ResolvedVolsdfOptions;
+  /** The band of rows rendered, `[start, end)`. */
+  readonly rows: readonly [number, number];
   private readonly _frame = new Float64Array(CAMERA_FRAME_LENGTH);
   private readonly _span = new Float64Array(2);
   private readonly _decoder: CpuTriplaneBatchField;
@@ -70,9 +87,10 @@ export class CpuVolsdfRenderer {
    */
   constructor(
     readonly field: CpuTriplaneField,
-    options: VolsdfOptions,
+    options: CpuVolsdfOptions,
   ) {
     this.options = resolveVolsdfOptions(options);
+    this.rows = resolveRows(options.rows, this.options.height);
     const s = this.options.samples;
     this._decoder = new CpuTriplaneBatchField(field, Math.max(s, PROBES));
     this._ray = new VolsdfRay(s, field.shape);
@@ -82,14 +100,15 @@ export class CpuVolsdfRenderer {
 
   /**
    * Renders one camera.
-   * @param jitter `[H * W, S]` sample offsets in [0, 1) (training); null for the fixed 0.5 (inference, golden).
+   * @param jitter `[h * W, S]` sample offsets in [0, 1) (training); null for the fixed 0.5 (inference, golden).
    * @param out written if given, else allocated.
    * @param tape if given, keeps this forward for one {@link backwardFromTape} (replacing what it held).
    * @throws {RangeError} if the camera is out of range or an array has the wrong length.
    */
   render(camera: OrbitCamera, jitter: FloatArray | null = null, out?: VolsdfImage, tape?: VolsdfTape): VolsdfImage {
-    const { width: W, height: H, background } = this.options;
-    checkJitter(jitter, this.options);
+    const { width: W, background } = this.options;
+    const H = this._bandHeight;
+    this._checkJitter(jitter);
     const image = out ?? {
       pixels: new Float32Array(3 * W * H),
       opacity: new Float32Array(W * H),
@@ -103,7 +122,7 @@ export class CpuVolsdfRenderer {
     tape?._record(this, this._decoder.version, this._frame, W * H, this._countHits(), this._ray);
     const ray = this._ray;
     const plane = W * H;
-    for (let row = 0, index = 0; row < H; row++) {
+    for (let row = this.rows[0], index = 0; row < this.rows[1]; row++) {
       for (let column = 0; column < W; column++, index++) {
         this._trace(index, row, column, jitter);
         tape?._keep(index, ray);
@@ -122,7 +141,7 @@ export class CpuVolsdfRenderer {
    * Accumulates the gradients of `sum(pixels * upstream)` for one camera into `targets` (planes and, if non-null,
    * decoder), tracing every ray again. Use the same camera and jitter as the {@link render} whose pixels `upstream`
    * refers to.
-   * @param upstream `[3, H, W]`.
+   * @param upstream `[3, h, W]`.
    * @throws {RangeError} if the camera is out of range or an array has the wrong length.
    */
   backward(
@@ -131,13 +150,13 @@ export class CpuVolsdfRenderer {
     targets: FieldGradientTargets,
     jitter: FloatArray | null = null,
   ): void {
-    checkJitter(jitter, this.options);
+    this._checkJitter(jitter);
     this._checkBackward(upstream, targets);
     cameraFrame(camera, this._frame);
     this._decoder.load();
     const gradients = this._resetGradients(targets);
-    const { width: W, height: H } = this.options;
-    for (let row = 0, index = 0; row < H; row++) {
+    const W = this.options.width;
+    for (let row = this.rows[0], index = 0; row < this.rows[1]; row++) {
       for (let column = 0; column < W; column++, index++) {
         this._trace(index, row, column, jitter);
         // A ray that misses the cube has zero weights: its pixel is the background, which has no parameters.
@@ -151,7 +170,7 @@ export class CpuVolsdfRenderer {
    * {@link backward} into the planes only, through the forward that `tape` kept (its camera and jitter): the same
    * gradients bit for bit, without tracing the rays again. Consumes the tape.
    * @param tape filled by this renderer's {@link render}, with the field unchanged since.
-   * @param upstream `[3, H, W]`, for that render's pixels.
+   * @param upstream `[3, h, W]`, for that render's pixels.
    * @param targets `decoder` must be null (the tape keeps no decoder activations; {@link backward} has them).
    * @throws {RangeError} if an array has the wrong length or `targets.decoder` is not null.
    * @throws {Error} if the tape is empty (never rendered into, or already used by a backward), holds another
@@ -167,16 +186,33 @@ export class CpuVolsdfRenderer {
     this._decoder.load();
     tape._replay(this, this._decoder.version, this._frame);
     const gradients = this._resetGradients(targets);
-    const rays = this.options.width * this.options.height;
+    const rays = this.options.width * this._bandHeight;
     for (let index = 0; index < rays; index++) {
       if (tape._restore(index, this._ray)) this._backwardRay(index, upstream, gradients);
     }
     gradients.addTo(targets);
   }
 
+  /** The rows rendered. */
+  private get _bandHeight(): number {
+    return this.rows[1] - this.rows[0];
+  }
+
+  private _checkJitter(jitter: FloatArray | null): void {
+    if (this._bandHeight === this.options.height) {
+      checkJitter(jitter, this.options);
+      return;
+    }
+    const expected = this.options.width * this._bandHeight * this.options.samples;
+    if (jitter && jitter.length !== expected) {
+      throw new RangeError(`jitter must hold width * rows * samples = ${expected} floats, got ${jitter.length}`);
+    }
+  }
+
   /** @throws {RangeError} if `upstream` or a target has the wrong length. */
   private _checkBackward(upstream: FloatArray, targets: FieldGradientTargets): void {
-    const { width: W, height: H } = this.options;
+    const W = this.options.width;
+    const H = this._bandHeight;
     const field = this.field;
     if (upstream.length !== 3 * W * H) {
       throw new RangeError(`upstream must hold 3 * ${H} * ${W} = ${3 * W * H} floats, got ${upstream.length}`);
@@ -197,7 +233,8 @@ export class CpuVolsdfRenderer {
 
   /** Steps 6-2 of docs/triplane.md backwards for ray `index`, a hit, from the state its trace left in `_ray`. */
   private _backwardRay(index: number, upstream: FloatArray, gradients: BatchGradients): void {
-    const { width: W, height: H, samples: S, beta, background } = this.options;
+    const { width: W, samples: S, beta, background } = this.options;
+    const H = this._bandHeight;
     const frame = this._frame;
     const ray = this._ray;
     const albedo = ray.samples.albedo;
@@ -288,9 +325,9 @@ export class CpuVolsdfRenderer {
 
   /** The rays of the current frame that meet the cube. */
   private _countHits(): number {
-    const { width: W, height: H } = this.options;
+    const W = this.options.width;
     let hits = 0;
-    for (let row = 0; row < H; row++) {
+    for (let row = this.rows[0]; row < this.rows[1]; row++) {
       for (let column = 0; column < W; column++) if (this._enter(row, column)) hits++;
     }
     return hits;
@@ -403,4 +440,16 @@ export class CpuVolsdfRenderer {
     ray.nDotL = nDotL;
     ray.shade = AMBIENT + DIFFUSE * Math.max(0, nDotL);
   }
+}
+
+/** `[start, end)`, checked, for an image of `height` rows. */
+function resolveRows(rows: readonly [number, number] | undefined, height: number): readonly [number, number] {
+  if (rows === undefined) return [0, height];
+  const [start, end] = rows;
+  if (rows.length !== 2 || !Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end <= start ||
+    end > height) {
+    throw new RangeError(`rows must be [start, end) with 0 <= start < end <= height ${height}, got ` +
+      `${JSON.stringify(rows)}`);
+  }
+  return [start, end];
 }

@@ -63,6 +63,8 @@ export interface RefinementMetadata {
   readonly guidanceScale: number;
   readonly resolution: number;
   readonly meshEvery: number;
+  /** The threads asked for (null: the default) until the end, then the threads that ran (1 on WebGPU). */
+  readonly threads: number | null;
   /** `'running'` until it ends; `'cancelled'` when the job was cancelled while refining (the mesh is kept). */
   readonly state: 'running' | 'done' | 'cancelled';
   /** Steps done, and the step the mesh shows (the last remesh). */

@@ -64,7 +64,8 @@ export class RefinementTracker {
   finish(summary: RefineSummary): void {
     const mesh = this._mesh;
     if (!mesh || this._job.state !== 'pending') return;
-    this._setRefinement({ state: 'done', msPerStep: summary.msPerStep, stageMsPerStep: summary.stageMsPerStep });
+    this._setRefinement({ state: 'done', msPerStep: summary.msPerStep, stageMsPerStep: summary.stageMsPerStep,
+      threads: summary.threads });
     this._job._succeed(mesh);
   }
 

@@ -7,6 +7,7 @@ import { MAX_GRID_RESOLUTION, MIN_GRID_RESOLUTION } from '../mesh/marching-cubes
 import type { GenerationBackend } from '../workers/generation-protocol.js';
 import {
   MAX_REFINE_STEPS,
+  MAX_REFINE_THREADS,
   resolveRefinementOptions,
   type RefinementContext,
 } from '../refine/refine-options.js';
@@ -70,6 +71,12 @@ export interface RefineOptions {
   resolution?: number;
   /** Remesh and update the mesh every this many steps (and after the last): an integer in [1, 10000]. Default 10. */
   meshEvery?: number;
+  /**
+   * CPU threads that render and backpropagate each step on the WASM backend: the generation worker and
+   * `threads - 1` band workers, each taking a band of every view's rows; an integer in [1, 4]. Default: one per
+   * core, up to 4. Fewer leave cores to the game. The WebGPU backend ignores it.
+   */
+  threads?: number;
 }
 
 /** {@link RefineOptions} after checks, defaults filled in. */
@@ -80,6 +87,8 @@ export interface ResolvedRefineOptions {
   readonly guidanceScale: number;
   readonly resolution: number;
   readonly meshEvery: number;
+  /** null for the default (one per core, up to 4). */
+  readonly threads: number | null;
 }
 
 /** A point in the scene, e.g. a Babylon `Vector3`. */
@@ -228,7 +237,7 @@ export function resolveGenerateOptions(options: GenerateOptions): ResolvedGenera
  * @throws {RangeError} naming the option (`options.refine.<name>`) that is out of range, with the range.
  */
 export function resolveRefineOptions(refine: RefineOptions, context: RefinementContext): ResolvedRefineOptions {
-  for (const key of ['steps', 'eta', 'guidanceScale', 'resolution', 'meshEvery'] as const) {
+  for (const key of ['steps', 'eta', 'guidanceScale', 'resolution', 'meshEvery', 'threads'] as const) {
     const value = refine[key];
     if (value !== undefined && typeof value !== 'number') {
       throw new TypeError(`options.refine.${key} must be a number, got ${describe(value)}`);
@@ -261,6 +270,8 @@ export function resolveRefineOptions(refine: RefineOptions, context: RefinementC
     guidanceScale: resolved.guidanceScale,
     resolution: resolved.resolution,
     meshEvery: integer('options.refine.meshEvery', refine.meshEvery, DEFAULT_MESH_EVERY, 1, MAX_REFINE_STEPS),
+    threads: refine.threads === undefined ? null
+      : integer('options.refine.threads', refine.threads, 1, 1, MAX_REFINE_THREADS),
   };
 }
 

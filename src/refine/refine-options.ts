@@ -17,6 +17,8 @@ export const DEFAULT_REFINE_LEARNING_RATE = 1e-2;
 export const DEFAULT_REFINE_ADAM_EPSILON = 1e-8;
 export const MAX_VIEWS_PER_STEP = 8;
 export const DEFAULT_REPORT_EVERY = 10;
+/** At most this many threads share a CPU refinement step's rendering (a worker and its band workers). */
+export const MAX_REFINE_THREADS = 4;
 
 /** Refinement options; every field is optional. */
 export interface RefinementOptions {

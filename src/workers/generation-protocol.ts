@@ -126,6 +126,8 @@ export interface RefineRequest {
   readonly gridSize: number;
   /** Words outside the vocabulary: as the generation's prompt was checked. */
   readonly unknownWords: 'strict' | 'lenient';
+  /** CPU threads for the render and backward (WASM backend): the worker and `threads - 1` band workers; null: one per core, up to 4. */
+  readonly threads: number | null;
 }
 
 /** The views one refinement step rendered for the prior, before upsampling: `rgb` is `[count, 3, side, side]` in [0, 1]. */
@@ -163,6 +165,8 @@ export interface RefineSummary {
   /** Milliseconds creating the UNet session (0 when the worker had it already). */
   readonly sessionMs: number;
   readonly totalMs: number;
+  /** Threads that rendered and backpropagated: the worker and the band workers that started (1 on WebGPU). */
+  readonly threads: number;
 }
 
 /** The API that generation.worker.ts exposes through comlink. */

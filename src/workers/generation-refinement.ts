@@ -4,8 +4,9 @@
  *
  * On the WebGPU backend everything runs on its device: the renderer, guidance and Adam on the WGSL kernels
  * (GpuRefineKernels), the prior on the onnxruntime-web/webgpu sessions (GpuRefinePrior), the `sample` rows and the
- * `noise` predictions passing between them as GPU buffers. On WASM, the CPU twins (CpuRefineKernels) and the prior
- * with CPU tensors (OnnxRefinePrior). The text encoder is the pipeline's own session (the prior's text_encoder.onnx);
+ * `noise` predictions passing between them as GPU buffers. On WASM, the CPU twins (CpuRefineKernels), sharing each
+ * view's rows with band workers on the other cores (refine-band-workers.ts), and the prior with CPU tensors
+ * (OnnxRefinePrior). The text encoder is the pipeline's own session (the prior's text_encoder.onnx);
  * the UNet session is made on the first refinement and kept for the worker's life.
  */
 import { CpuRefineKernels } from '../refine/cpu-kernels.js';
@@ -17,6 +18,7 @@ import type { RefineKernels, RefinePrior } from '../refine/refine-backend.js';
 import { WordTokenizer } from '../text/word-tokenizer.js';
 import type { GenerationPipeline } from './generation-pipeline.js';
 import type { RefineRequest, RefinementModels, RefineSummary, RefineUpdate } from './generation-protocol.js';
+import { bandWorkerCount, RefineBandWorkers } from './refine-band-workers.js';
 import type { StartedPipeline } from './generation-sessions.js';
 import type { InferenceSession } from 'onnxruntime-web';
 import type { TriplaneShape } from '../kernels/triplane-layout.js';
@@ -71,17 +73,24 @@ export class GenerationRefiner {
     const run = <Sample, Prediction>(
       kernels: RefineKernels<Sample, Prediction>,
       prior: RefinePrior<Sample, Prediction>,
-    ) => this._run(kernels, prior, samples, request, signal, onUpdate, start, sessionMs);
+      threads: number,
+    ) => this._run(kernels, prior, samples, request, signal, onUpdate, start, sessionMs, threads);
     const { device, Tensor } = this._prior;
     if (!device) {
-      const cpuKernels = new CpuRefineKernels(shape, planes, weights, { beta });
-      return run(cpuKernels, new OnnxRefinePrior({ ...priorParts, Tensor }));
+      const bandWorkers = await RefineBandWorkers.start(bandWorkerCount(request.threads),
+        { shape, decoder: weights, beta }, planes);
+      try {
+        const cpuKernels = new CpuRefineKernels(shape, planes, weights, { beta, bands: bandWorkers.bands });
+        return await run(cpuKernels, new OnnxRefinePrior({ ...priorParts, Tensor }), 1 + bandWorkers.bands.length);
+      } finally {
+        bandWorkers.terminate();
+      }
     }
     const kernels = new GpuRefineKernels(device, shape, planes as Float32Array<ArrayBuffer>,
       weights as Float32Array<ArrayBuffer>, { beta });
     const prior = new GpuRefinePrior({ ...priorParts, Tensor, device });
     try {
-      return await run(kernels, prior);
+      return await run(kernels, prior, 1);
     } finally {
       prior.dispose();
       kernels.dispose();
@@ -97,6 +106,7 @@ export class GenerationRefiner {
     onUpdate: (update: RefineUpdate) => Promise<void>,
     start: number,
     sessionMs: number,
+    threads: number,
   ): Promise<RefineSummary> {
     // Each stage's time, summed over the steps, for the summary (the benchmark's split).
     const stageMs = { render: 0, prior: 0, update: 0 };
@@ -162,6 +172,7 @@ export class GenerationRefiner {
       },
       sessionMs,
       totalMs: performance.now() - start,
+      threads,
     };
   }
 

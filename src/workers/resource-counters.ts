@@ -15,13 +15,13 @@ export interface ResourceCount {
 }
 
 /**
- * Counts by kind. The kinds counted by this package: `ortSession` (onnxruntime-web InferenceSession) and
- * `gpuDevice` (a GPUDevice the worker requested); instrumentation may add others (e.g. `gpuBuffer`).
+ * Counts by kind. The kinds counted by this package: `ortSession` (onnxruntime-web InferenceSession),
+ * `gpuDevice` (a GPUDevice the worker requested) and `bandWorker` (a refinement's band worker, refine-band-workers.ts); instrumentation may add others (e.g. `gpuBuffer`).
  */
 export type ResourceCounts = Record<string, ResourceCount>;
 
 /** The kinds this package counts itself. */
-export type ResourceKind = 'ortSession' | 'gpuDevice';
+export type ResourceKind = 'ortSession' | 'gpuDevice' | 'bandWorker';
 
 /** Where the table lives: `globalThis[Symbol.for(RESOURCE_COUNTS_KEY)]`. */
 export const RESOURCE_COUNTS_KEY = 'scaledreamer.resourceCounts';

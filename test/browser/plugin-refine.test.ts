@@ -36,6 +36,7 @@ interface RefinePageResult {
   nextVertices: number;
   nextMs: number;
   counts: PoolResourceCounts;
+  cores: number;
   crossOriginIsolated: boolean;
 }
 
@@ -98,7 +99,7 @@ test('the mesh is in the scene before refinement and is updated in place: same o
   expect(refined.updates).toBe(3);
   expect(refined.firstVertices).toBeGreaterThan(100);
   expect(refined.finalVertices).toBeGreaterThan(100);
-  // Adam moves every plane value by ~lr (1e-3) per step: vertices and colours move, if only a little.
+  // Adam moves every plane value by ~lr per step: vertices and colours move, if only a little.
   expect(refined.changeFromFirst).toBeGreaterThan(1e-5);
   expect(refined.changeFromLastUpdate).toBe(0);
   expect(refined.metadata).toMatchObject({
@@ -109,6 +110,8 @@ test('the mesh is in the scene before refinement and is updated in place: same o
   });
   expect(refined.metadata.refinement!.loss).toBe(refined.events.at(-2)!.loss);
   expect(refined.metadata.refinement!.msPerStep).toBeGreaterThan(0);
+  // By default one thread per core (up to 4) rendered: the worker and its band workers.
+  expect(refined.metadata.refinement!.threads).toBe(Math.min(run.cores, 4));
   // One mesh per job: no copy was added for the updates.
   expect(run.meshesAfterRefine).toBe(1);
 });
@@ -143,6 +146,10 @@ test('an aborted signal while refining does the same, and the worker takes the n
   // generator and, since the first refinement, the UNet.
   expect(run.counts.workers).toEqual({ created: 1, released: 0 });
   expect(run.counts.inWorkers.ortSession).toEqual({ created: 3, released: 0 });
+  // Each refinement shared its rows with a band worker per other core, and ended them all.
+  const bandWorkers = run.counts.inWorkers['bandWorker'] ?? { created: 0, released: 0 };
+  expect(bandWorkers.released).toBe(bandWorkers.created);
+  if (run.cores > 1) expect(bandWorkers.created).toBeGreaterThanOrEqual(3 * (Math.min(run.cores, 4) - 1));
   expect(run.generatedMeshes).toBe(5);
 });
 

@@ -132,8 +132,9 @@ describe('options', () => {
   const context = { priorResolution: 64, samples: 48 };
   test('refine defaults: ASD, 100 steps, renders at 32, a remesh every 10 steps; the method picks the CFG', () => {
     expect(resolveRefineOptions({}, context)).toEqual({
-      method: 'asd', steps: 100, eta: 0.1, guidanceScale: 7.5, resolution: 32, meshEvery: 10,
+      method: 'asd', steps: 100, eta: 0.1, guidanceScale: 7.5, resolution: 32, meshEvery: 10, threads: null,
     });
+    expect(resolveRefineOptions({ threads: 1 }, context).threads).toBe(1);
     expect(resolveRefineOptions({ method: 'sds' }, context).guidanceScale).toBe(100);
     expect(resolveRefineOptions({}, { priorResolution: 48, samples: 48 }).resolution).toBe(24);
   });
@@ -145,6 +146,8 @@ describe('options', () => {
     [{ guidanceScale: -1 }, /options\.refine\.guidanceScale must be in \[0, 200\], got -1/],
     [{ resolution: 30 }, /options\.refine\.resolution must divide the prior's resolution 64/],
     [{ meshEvery: 0 }, /options\.refine\.meshEvery must be an integer in \[1, 10000\], got 0/],
+    [{ threads: 5 }, /options\.refine\.threads must be an integer in \[1, 4\], got 5/],
+    [{ threads: 0 }, /options\.refine\.threads must be an integer in \[1, 4\], got 0/],
   ];
   test.each(badRefine)('refine options %j: RangeError naming the option', (refine, message) => {
     expect(() => resolveRefineOptions(refine, context)).toThrow(RangeError);

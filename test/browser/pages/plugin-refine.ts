@@ -205,6 +205,7 @@ reportResult(
       nextVertices: next.getTotalVertices(),
       nextMs,
       counts,
+      cores: navigator.hardwareConcurrency,
       crossOriginIsolated: self.crossOriginIsolated,
     };
   })(),
