@@ -16,10 +16,13 @@
  * - asd_step_ms_browser_wasm: one refinement step (generate() with `refine: { method: 'asd' }`, views at the
  *   plugin's default 32x32, WASM with 2 onnxruntime threads, cross-origin isolated), median of the intervals between
  *   the job's progress events on the main thread over steps 2 .. N-1 (step 1 encodes the view prompts and creates
- *   the UNet session; the last one remeshes), 12 steps (test/browser/pages/plugin-refine-bench.ts). The worker's
- *   own mean and its split by stage (render, UNet, update) are in browser_bench.refine, with a run at 64x64.
+ *   the UNet session; the last one remeshes), 12 steps (test/browser/pages/plugin-refine-bench.ts), pooled over 3
+ *   runs with the default refine.threads (the worker and a band worker per other core), each followed by a run with
+ *   refine.threads = 1 (the worker alone): their ratio is browser_bench_refine.speedup_vs_one_thread. The worker's
+ *   own mean and its split by stage (render, UNet, update) are in browser_bench_refine, with a run at the prior's
+ *   resolution when it is not 32.
  *
- * `--tiny` runs a seconds-long configuration (grid 16, 1 run each; 4 refinement steps); `--out FILE` writes
+ * `--tiny` runs a seconds-long configuration (grid 16, 1 run each; 4 refinement steps, 1 pair); `--out FILE` writes
  * elsewhere; `--refine-only` runs (and merges) the refinement figures alone.
  */
 import { execFileSync } from 'node:child_process';
@@ -41,8 +44,8 @@ const { values: args } = parseArgs({
   },
 });
 const config = args.tiny
-  ? { grid: 16, wasmRuns: 1, webgpuRuns: 1, refineSteps: 4, refineStepsAtPrior: 3 }
-  : { grid: 64, wasmRuns: 5, webgpuRuns: 3, refineSteps: 12, refineStepsAtPrior: 5 };
+  ? { grid: 16, wasmRuns: 1, webgpuRuns: 1, refineSteps: 4, refineRuns: 1, refineStepsAtPrior: 3 }
+  : { grid: 64, wasmRuns: 5, webgpuRuns: 3, refineSteps: 12, refineRuns: 3, refineStepsAtPrior: 5 };
 
 const round = (/** @type {number} */ ms) => Math.round(ms * 100) / 100;
 
@@ -118,26 +121,38 @@ const loadAtStart = loadavg()[0];
  * @returns {Promise<{ figures: Record<string, number>, details: Record<string, unknown> }>}
  */
 async function refineBench() {
-  /** @param {number} resolution @param {number} steps */
-  const one = async (resolution, steps) => {
+  /** @param {number} resolution @param {number} steps @param {number | null} refineThreads */
+  const one = async (resolution, steps, refineThreads = null) => {
     const report = /** @type {any} */ (await runPage({
       webgpu: false,
       name: 'plugin-refine-bench',
-      query: `threads=2&steps=${steps}&resolution=${resolution}`,
+      query: `threads=2&steps=${steps}&resolution=${resolution}` +
+        (refineThreads === null ? '' : `&refineThreads=${refineThreads}`),
     }));
     if (report.backend !== 'wasm') throw new Error(`the refinement ran on ${report.backend}`);
     return report;
   };
   const priorResolution = JSON.parse(readFileSync(new URL('../models/default/manifest.json', import.meta.url), 'utf8'))
     .prior.resolution;
-  const at32 = await one(32, config.refineSteps);
+  // Side by side: the default (the worker and a band worker per other core) and the worker alone, alternated.
+  /** @type {any[]} */
+  const shared = [];
+  /** @type {any[]} */
+  const alone = [];
+  for (let run = 0; run < config.refineRuns; run++) {
+    shared.push(await one(32, config.refineSteps));
+    alone.push(await one(32, config.refineSteps, 1));
+  }
   const atPrior = priorResolution === 32 ? null : await one(priorResolution, config.refineStepsAtPrior);
+  /** @param {any[]} reports */
+  const stepMedian = (reports) => median(reports.flatMap((report) => report.stepMs));
   /** @param {any} report */
   const summary = (report) => ({
     steps: report.steps,
     resolution: report.resolution,
     method: report.method,
     onnxruntime_threads: report.threads,
+    refine_threads: report.refineThreads,
     cross_origin_isolated: report.crossOriginIsolated,
     step_ms_median: round(median(report.stepMs)),
     step_ms_each: report.stepMs.map(round),
@@ -149,12 +164,15 @@ async function refineBench() {
     losses: report.losses.map((/** @type {number} */ loss) => Math.round(loss * 1e4) / 1e4),
   });
   return {
-    figures: { asd_step_ms_browser_wasm: round(median(at32.stepMs)) },
+    figures: { asd_step_ms_browser_wasm: round(stepMedian(shared)) },
     details: {
       measured: 'generate(prompt, { refine: { method: "asd" } }) on the default pack, 48 samples per ray, 1 view per ' +
-        'step, CPU kernels in the worker + the UNet on onnxruntime-web WASM; the median interval between the ' +
-        'job\'s refining events over steps 2 .. N-1',
-      at_32: summary(at32),
+        'step, CPU kernels in the worker (and its band workers) + the UNet on onnxruntime-web WASM; the median ' +
+        'interval between the job\'s refining events over steps 2 .. N-1, pooled over the runs',
+      step_ms_median_one_thread: round(stepMedian(alone)),
+      speedup_vs_one_thread: round(stepMedian(alone) / stepMedian(shared)),
+      at_32: shared.map(summary),
+      at_32_one_thread: alone.map(summary),
       ...(atPrior ? { [`at_${priorResolution}`]: summary(atPrior) } : {}),
     },
   };

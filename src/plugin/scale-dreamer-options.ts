@@ -44,7 +44,8 @@ export interface ScaleDreamerOptions {
   /**
    * Makes one generation worker. Default: a module worker from dist/generation.worker.js, resolved next to the
    * library (bundlers that follow `new URL(..., import.meta.url)` copy it). For apps that serve the worker elsewhere
-   * or must wrap it; it must return a module worker running that script.
+   * or must wrap it; it must return a module worker running that script. Serve dist/refine-band.worker.js beside it
+   * (the worker starts it by URL for refinement on WASM; without it, refinement runs on the one thread).
    */
   createWorker?: () => Worker;
 }

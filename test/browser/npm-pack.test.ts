@@ -203,7 +203,7 @@ function relativeImports(source: string): string[] {
 test('the tarball has the library, its declarations, the workers with every chunk they load, and both .wasm files', () => {
   const files = new Set(packed.files.map((file) => file.path));
   for (const file of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/generation.worker.js',
-    'dist/compute.worker.js', 'dist/ort-wasm-simd-threaded.wasm', 'dist/ort-wasm-simd-threaded.asyncify.wasm']) {
+    'dist/compute.worker.js', 'dist/refine-band.worker.js', 'dist/ort-wasm-simd-threaded.wasm', 'dist/ort-wasm-simd-threaded.asyncify.wasm']) {
     expect(files, file).toContain(file);
   }
   // Every chunk the entry and the workers import, transitively, is in the tarball.
@@ -214,7 +214,7 @@ test('the tarball has the library, its declarations, the workers with every chun
     expect(files, `${name} (imported by a packed file)`).toContain(`dist/${name}`);
     for (const imported of relativeImports(readFileSync(join(ROOT, 'dist', name), 'utf8'))) visit(imported);
   };
-  for (const entry of ['index.js', 'generation.worker.js', 'compute.worker.js']) visit(entry);
+  for (const entry of ['index.js', 'generation.worker.js', 'compute.worker.js', 'refine-band.worker.js']) visit(entry);
   expect([...seen].some((name) => name.startsWith('ort.wasm.bundle'))).toBe(true);
   expect([...seen].some((name) => name.startsWith('ort.webgpu.bundle'))).toBe(true);
 });

@@ -3,7 +3,8 @@
 // user sees: the worker's step, the message and the event), with the worker's own mean and its split by stage.
 //
 // Query: steps (default 12), resolution (the views' side, default the plugin's 32), method (default asd), threads
-// (onnxruntime-web WASM threads; default onnxruntime's), grid (remeshing grid, default 32).
+// (onnxruntime-web WASM threads; default onnxruntime's), refineThreads (refine.threads: the CPU kernels' threads;
+// default one per core), grid (remeshing grid, default 32).
 import { ArcRotateCamera } from '@babylonjs/core/Cameras/arcRotateCamera.js';
 import { Engine } from '@babylonjs/core/Engines/engine.js';
 import { HemisphericLight } from '@babylonjs/core/Lights/hemisphericLight.js';
@@ -17,6 +18,7 @@ const STEPS = Number(query.get('steps') ?? 12);
 const RESOLUTION = Number(query.get('resolution') ?? 32);
 const METHOD = (query.get('method') ?? 'asd') as 'asd' | 'sds' | 'csd';
 const THREADS = query.has('threads') ? Number(query.get('threads')) : undefined;
+const REFINE_THREADS = query.has('refineThreads') ? Number(query.get('refineThreads')) : undefined;
 const GRID_SIZE = Number(query.get('grid') ?? 32);
 
 reportResult(
@@ -38,7 +40,8 @@ reportResult(
     // The mesh is remeshed only after the last step, so that every other interval is one step alone.
     const job = scaleDreamer.generate('a red wooden barrel', {
       gridSize: GRID_SIZE,
-      refine: { method: METHOD, steps: STEPS, resolution: RESOLUTION, meshEvery: STEPS },
+      refine: { method: METHOD, steps: STEPS, resolution: RESOLUTION, meshEvery: STEPS,
+        ...(REFINE_THREADS === undefined ? {} : { threads: REFINE_THREADS }) },
     });
     const stepAt: number[] = [];
     const losses: number[] = [];
@@ -56,6 +59,7 @@ reportResult(
       resolution: RESOLUTION,
       method: METHOD,
       threads: THREADS ?? null,
+      refineThreads: metadata.refinement!.threads,
       crossOriginIsolated: self.crossOriginIsolated,
       backend: info!.backend,
       firstStepMs: stepAt[1]! - stepAt[0]!,
