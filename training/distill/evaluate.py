@@ -22,6 +22,7 @@ from ..world.grammar import parse
 from ..world.metrics3d import compare, field_grids, spec_grids
 from ..world.prompts import read_lines
 from ..world.views import EVAL_AZIMUTHS, eval_cameras
+from .bench_train import measure
 from .generator import TriplaneGenerator
 from .pack_generator import PackGenerator, load_decoder
 from .prior_bundle import load_prior
@@ -30,6 +31,7 @@ from .triplane import TriplaneDecoder
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMPTS = ROOT / "training" / "data" / "prompts"
+TABLE = ROOT / "docs" / "results" / "distill_table.json"
 DEFAULT_SETS = {"train": PROMPTS / "train_415.txt", "heldout": PROMPTS / "test_500.txt"}
 
 
@@ -79,6 +81,20 @@ def pack_generator(pack: Path):
                                      "prior_version": gen.manifest["prior"]["version"]}
 
 
+def table_rows(path: Path) -> List[dict]:
+    """docs/results/distill_table.json flattened to one row per method x scale x split (empty before any run)."""
+    if not path.exists():
+        return []
+    rows = []
+    for name, r in json.loads(path.read_text()).items():
+        exp = r["experiment"]
+        for split, s in r["sets"].items():
+            rows.append({"experiment": name, "guidance": exp["guidance"], "prompts": exp["prompts"],
+                         "eta": exp["eta"], "step": r["step"], "split": split, "prompts_evaluated": s["prompts"],
+                         **{k: s[k] for k in ("clip_sim", "r1", "attr_acc", "iou", "chamfer", "colour_err")}})
+    return rows
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
     source = ap.add_mutually_exclusive_group(required=True)
@@ -88,8 +104,9 @@ def main(argv=None):
     ap.add_argument("--limit", type=int, default=None, help="first N prompts of each set (quick checks)")
     ap.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     planes_for, dec, about = pack_generator(args.pack) if args.pack else run_generator(args.run, args.prior)
     evaluator = Evaluator.load()
     result = {**about, "evaluator": evaluator.version, "sets": {}}
@@ -97,6 +114,15 @@ def main(argv=None):
         prompts = read_lines(path)[:args.limit]
         result["sets"][name] = {"file": str(path.relative_to(ROOT)),
                                 **evaluate_set(planes_for, dec, evaluator, prompts)}
+    for name, figures in result["sets"].items():  # the issue's flat keys (iou_heldout, r1_train, ...)
+        for key in ("iou", "r1", "clip_sim", "attr_acc", "colour_err"):
+            result[f"{key}_{name}"] = figures[key]
+    if args.pack:
+        result["generator_ms_ort"] = round(planes_for.forward_ms(read_lines(DEFAULT_SETS["heldout"])[0]), 2)
+        torch.set_num_threads(1)  # what training.distill.train runs with per process (one per core)
+        result["training"] = measure()
+        result["train_steps_per_s"] = result["training"]["train_steps_per_s"]
+        result["table"] = table_rows(TABLE)
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

@@ -13,6 +13,7 @@ requested steps is skipped, so the command can be run again after an interruptio
 checkpoint).
 """
 import argparse
+import fcntl
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -104,6 +105,21 @@ def markdown(results: Dict[str, Dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def record(out: Path, name: str, result: Dict) -> Dict[str, Dict]:
+    """Add one experiment to the table files. Re-read under a lock, so several workers (`--only` with disjoint
+    experiments, one thread each) can fill the same table."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        results = json.loads(out.read_text()) if out.exists() else {}
+        results[name] = result
+        order = [e.name for e in GRID]  # the table reads in grid order whichever worker finished first
+        results = dict(sorted(results.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
+        out.write_text(json.dumps(results, indent=2) + "\n")
+        out.with_suffix(".md").write_text(markdown(results))
+    return results
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--prior", type=Path, required=True, help="the prior bundle every experiment distils from")
@@ -128,11 +144,9 @@ def main(argv=None):
         done = results.get(exp.name)
         if done and done["step"] >= args.steps and done["evaluator"] == evaluator.version and done["limit"] == args.limit:
             continue
-        results[exp.name] = run_experiment(exp, args, evaluator)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(results, indent=2) + "\n")
-        args.out.with_suffix(".md").write_text(markdown(results))
-        print(json.dumps({exp.name: results[exp.name]["sets"]}), flush=True)
+        result = run_experiment(exp, args, evaluator)
+        results = record(args.out, exp.name, result)
+        print(json.dumps({exp.name: result["sets"]}), flush=True)
     print(markdown(results))
 
 

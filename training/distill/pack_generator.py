@@ -41,11 +41,19 @@ class PackGenerator:
         self.shape = out["outputs"]["triplane"]["shape"][1:]
 
     def __call__(self, prompts: List[str]) -> torch.Tensor:
+        return self._run(prompts)[0]
+
+    def forward_ms(self, prompt: str, runs: int = 21) -> float:
+        """Median warm generator.onnx forward for one prompt in onnxruntime-node (2 threads)."""
+        return self._run([prompt], ["--time", str(runs)])[1]["generator_ms"]
+
+    def _run(self, prompts: List[str], extra: List[str] = ()):
         ids = self.tokenizer.encode(prompts).numpy().astype("<i8")
         with tempfile.TemporaryDirectory() as tmp:
             ids_file, out_file = Path(tmp) / "ids.bin", Path(tmp) / "planes.bin"
             ids_file.write_bytes(ids.tobytes())
-            subprocess.run(["node", str(SCRIPT), str(self.pack), str(ids_file), str(out_file)], check=True,
-                           cwd=ROOT)
+            done = subprocess.run(["node", str(SCRIPT), str(self.pack), str(ids_file), str(out_file), *extra],
+                                  check=True, cwd=ROOT, stdout=subprocess.PIPE, text=True)
             planes = np.frombuffer(out_file.read_bytes(), dtype="<f4")
-        return torch.from_numpy(planes.copy()).reshape(len(prompts), *self.shape)
+        timing = json.loads(done.stdout.strip().splitlines()[-1]) if extra else None
+        return torch.from_numpy(planes.copy()).reshape(len(prompts), *self.shape), timing

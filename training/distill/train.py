@@ -25,6 +25,7 @@ from ..world.prompts import read_lines
 from .guidance import DEFAULTS, VSD
 from .prior_bundle import load_prior
 from .renderer import RenderConfig, render_triplanes
+from .from_pack import load_pack_generator
 from .generator import TriplaneGenerator
 from .system import DistillationSystem, PlaneParameter, SystemConfig, sample_prompts
 from ..common.contact_sheet import contact_sheet
@@ -92,8 +93,15 @@ def train(args) -> dict:
             step = state["step"]
         return bool(state)
 
-    if restore() and rank == 0:
-        print(f"resumed {args.run} at step {step}", flush=True)
+    if restore():
+        if rank == 0:
+            print(f"resumed {args.run} at step {step}", flush=True)
+    elif args.init_from:
+        if args.per_prompt:
+            raise ValueError("--init-from starts the amortized generator from a pack; not for --per-prompt")
+        generator, decoder = load_pack_generator(args.init_from)
+        system.geometry.load_state_dict(generator.state_dict())
+        system.decoder.load_state_dict(decoder.state_dict())
     # DDP all-reduces the generator's and decoder's gradients; the frozen prior is not a submodule. (VSD's online
     # copy of the prior is updated per rank.)
     model = DistributedDataParallel(system) if world > 1 else system
@@ -143,6 +151,8 @@ def parse_args(argv=None):
     ap.add_argument("--prior", type=Path, default=None, help="prior checkpoint (default: the cached EMA weights)")
     ap.add_argument("--per-prompt", action="store_true", help="optimise one triplane for the single prompt in "
                     "--prompts (the refinement path) instead of training the amortized generator")
+    ap.add_argument("--init-from", type=Path, default=None,
+                    help="a model pack whose generator and decoder a new run starts from (fine-tuning)")
     ap.add_argument("--steps", type=int, default=10_000)
     ap.add_argument("--prompts-per-step", type=int, default=4)
     ap.add_argument("--views", type=int, default=2)

@@ -124,7 +124,7 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     from ..evaluator.api import Evaluator
     evaluator = Evaluator.load()
-    model = load_prior_weights(args.checkpoint) if args.checkpoint else PackPrior(args.pack)
+    model = load_prior_weights(args.checkpoint) if args.checkpoint else PackPrior(args.pack, args.threads)
     prompts = read_lines(HELD_OUT)[: args.prompts]
     t0 = time.time()
 

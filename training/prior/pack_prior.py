@@ -16,8 +16,8 @@ SCRIPT = ROOT / "scripts" / "pack-prior-samples.mjs"
 
 
 class PackPrior:
-    def __init__(self, pack: Path):
-        self.pack = Path(pack)
+    def __init__(self, pack: Path, threads: int = 2):
+        self.pack, self.threads = Path(pack), threads
         self.manifest = json.loads((self.pack / "manifest.json").read_text())
         meta = self.manifest["prior"]
         self.resolution = meta["resolution"]
@@ -38,6 +38,6 @@ class PackPrior:
             files["camera"].write_bytes(camera.float().numpy().astype("<f4").tobytes())
             files["noise"].write_bytes(noise.numpy().astype("<f4").tobytes())
             subprocess.run(["node", str(SCRIPT), str(self.pack), *(str(files[k]) for k in ("ids", "camera", "noise",
-                            "out")), str(guidance), str(steps)], check=True, cwd=ROOT)
+                            "out")), str(guidance), str(steps), str(self.threads)], check=True, cwd=ROOT)
             x0 = np.frombuffer(files["out"].read_bytes(), dtype="<f4").copy()
         return (torch.from_numpy(x0).reshape(len(prompts), 3, R, R) + 1) / 2

@@ -36,3 +36,13 @@ def test_runs_evaluates_and_skips_what_is_done(tmp_path, monkeypatch):
 def test_unknown_experiment_names_fail_fast():
     with pytest.raises(ValueError, match="unknown experiments nope"):
         experiments.select("asd-415,nope")
+
+
+def test_workers_filling_one_table_keep_each_others_rows_in_grid_order(tmp_path):
+    out = tmp_path / "table.json"
+    row = lambda name: {"experiment": {"guidance": "asd", "prompts": "train_415.txt", "eta": None}, "step": 1,
+                        "sets": {"heldout": {k: 0.5 for k in ("clip_sim", "r1", "attr_acc", "iou", "colour_err")}}}
+    experiments.record(out, "asd-17k", row("asd-17k"))    # worker 2 finishes first
+    experiments.record(out, "sds-415", row("sds-415"))    # worker 1 read the table before worker 2 wrote it
+    assert list(json.loads(out.read_text())) == ["sds-415", "asd-17k"]
+    assert out.with_suffix(".md").read_text().count("| heldout |") == 2

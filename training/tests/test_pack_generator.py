@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from training.distill.export import write_decoder
+from training.distill.from_pack import load_pack_generator
 from training.distill.pack_generator import PackGenerator, load_decoder
 from training.distill.renderer import RenderConfig
 from training.distill.triplane import TriplaneDecoder
@@ -36,3 +37,24 @@ def test_pack_generator_matches_the_golden_triplane():
     assert list(planes.shape) == golden["triplane_shape"]
     values = planes.flatten()[torch.tensor(golden["indices"])]
     assert torch.allclose(values, torch.tensor(golden["values"]), atol=1e-3)
+
+
+def test_pack_generator_loads_back_as_pytorch_modules():
+    """from_pack inverts the export: the shipped generator.onnx and decoder.bin as trainable modules."""
+    golden = json.loads((PACK / "golden" / "generator.json").read_text())
+    generator, decoder = load_pack_generator(PACK)
+    with torch.no_grad():
+        states = golden["text_states"]
+        planes = generator(torch.tensor(states["data"]).reshape(states["shape"]))
+    assert list(planes.shape) == golden["triplane_shape"]
+    values = planes.flatten()[torch.tensor(golden["indices"])]
+    assert torch.allclose(values, torch.tensor(golden["values"]), atol=1e-4)
+    assert torch.equal(decoder.fc1.weight, load_decoder(PACK).fc1.weight)
+    assert all(p.requires_grad for p in generator.parameters())
+
+
+def test_a_pack_of_another_architecture_is_refused(tmp_path):
+    shutil.copytree(PACK, tmp_path / "pack")
+    shutil.copy(PACK / "text_encoder.onnx", tmp_path / "pack" / "generator.onnx")
+    with pytest.raises(ValueError, match="not a generator of this architecture"):
+        load_pack_generator(tmp_path / "pack")
