@@ -53,3 +53,21 @@ def test_per_prompt_mode_optimises_one_triplane_and_resumes(tmp_path, monkeypatc
     prompts.write_text("a red barrel\na blue crate\n")
     with pytest.raises(ValueError, match="one prompt"):
         distill_train.train(distill_train.parse_args(common + ["--steps", "4"]))
+
+
+def test_a_run_can_start_from_the_shipped_generator(tmp_path, monkeypatch):
+    from training.distill.from_pack import load_pack_generator
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    monkeypatch.setenv("SCALEDREAMER_CACHE", str(tmp_path / "cache"))
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("a red barrel\n")
+    pack = os.path.join(root, "models", "default")
+    args = distill_train.parse_args(["--run", "ft", "--prompts", str(prompts), "--init-from", pack,
+                                     "--prior", os.path.join(root, "training", "checkpoints", "prior32_bundle.pt"),
+                                     "--steps", "1", "--prompts-per-step", "1", "--views", "1", "--lr", "0",
+                                     "--resolution", "16", "--samples", "8", "--checkpoint-minutes", "1000"])
+    system = distill_train.train(args).system
+    generator, decoder = load_pack_generator(pack)
+    assert all(torch.equal(a, b) for a, b in zip(system.geometry.state_dict().values(),
+                                                  generator.state_dict().values()))
+    assert torch.equal(system.decoder.out.weight, decoder.out.weight)
