@@ -90,7 +90,8 @@ def table_rows(path: Path) -> List[dict]:
         exp = r["experiment"]
         for split, s in r["sets"].items():
             rows.append({"experiment": name, "guidance": exp["guidance"], "prompts": exp["prompts"],
-                         "eta": exp["eta"], "step": r["step"], "split": split, "prompts_evaluated": s["prompts"],
+                         "eta": exp["eta"], "init": r.get("init", "scratch"), "step": r["step"], "split": split,
+                         "prompts_evaluated": s["prompts"],
                          **{k: s[k] for k in ("clip_sim", "r1", "attr_acc", "iou", "chamfer", "colour_err")}})
     return rows
 

@@ -2,6 +2,7 @@
 the ASD eta ablation; resumable experiment by experiment.
 
     python3 -m training.distill.experiments --prior BUNDLE [--steps 3000] [--only asd-415,sds-415] [--limit 100]
+        [--init-from models/default --lr 2e-5]   # every method fine-tunes the same shipped generator
 
 Every experiment trains `python3 -m training.distill.train --run exp-<name>` with the same steps, prompts per step,
 views per prompt, render resolution, samples per ray and learning rate (only the guidance, its eta and the prompt
@@ -68,6 +69,8 @@ def train_argv(exp: Experiment, args) -> List[str]:
             "--threads", str(args.threads)]
     if args.render_resolution:
         argv += ["--render-resolution", str(args.render_resolution)]
+    if args.init_from:
+        argv += ["--init-from", str(args.init_from)]
     if exp.eta is not None:
         argv += ["--eta", str(exp.eta)]
     return argv
@@ -80,7 +83,8 @@ def run_experiment(exp: Experiment, args, evaluator: Evaluator) -> Dict:
     gen, dec, step = load_run(run, prior)
     planes_for = lambda prompts: torch.cat([gen(prior.encode(prompts[i:i + 8])) for i in range(0, len(prompts), 8)])
     result = {"experiment": asdict(exp), "run": run, "step": step, "prior": str(args.prior),
-              "evaluator": evaluator.version, "train_argv": train_argv(exp, args), "limit": args.limit, "sets": {}}
+              "evaluator": evaluator.version, "train_argv": train_argv(exp, args), "limit": args.limit,
+              "init": str(args.init_from) if args.init_from else "scratch", "sets": {}}
     with torch.no_grad():
         for name, path in DEFAULT_SETS.items():
             prompts = read_lines(path)[:args.limit]
@@ -93,13 +97,15 @@ def run_experiment(exp: Experiment, args, evaluator: Evaluator) -> Dict:
 
 
 def markdown(results: Dict[str, Dict]) -> str:
-    lines = ["| experiment | guidance | prompts | eta | step | set | CLIP sim | R@1 | attr acc | IoU | colour err |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| experiment | guidance | prompts | eta | from | step | set | CLIP sim | R@1 | attr acc | IoU "
+             "| colour err |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in results.items():
         exp = r["experiment"]
         for set_name, s in r["sets"].items():
             eta = exp["eta"] if exp["eta"] is not None else ("0.1" if exp["guidance"] == "asd" else "-")
-            lines.append(f"| {name} | {exp['guidance']} | {exp['prompts']} | {eta} | {r['step']} | {set_name} | "
+            lines.append(f"| {name} | {exp['guidance']} | {exp['prompts']} | {eta} | {r.get('init', 'scratch')} | "
+                         f"{r['step']} | {set_name} | "
                          f"{s['clip_sim']:.3f} | {s['r1']:.3f} | {s['attr_acc']:.3f} | {s['iou']:.3f} | "
                          f"{s['colour_err']:.3f} |")
     return "\n".join(lines) + "\n"
@@ -131,6 +137,8 @@ def main(argv=None):
     ap.add_argument("--samples", type=int, default=RenderConfig.samples, help="samples per ray")
     ap.add_argument("--render-resolution", type=int, default=None, help="default: the prior's resolution")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--init-from", type=Path, default=None,
+                    help="start every run from this pack's generator (a fine-tuning table) instead of from scratch")
     ap.add_argument("--limit", type=int, default=None, help="first N prompts of each evaluation set")
     ap.add_argument("--prefix", default="exp-", help="run names are <prefix><experiment>")
     ap.add_argument("--out", type=Path, default=RESULTS)
@@ -140,9 +148,11 @@ def main(argv=None):
     experiments = select(args.only)
     results = json.loads(args.out.read_text()) if args.out.exists() else {}
     evaluator = Evaluator.load()
+    init = str(args.init_from) if args.init_from else "scratch"
     for exp in experiments:
         done = results.get(exp.name)
-        if done and done["step"] >= args.steps and done["evaluator"] == evaluator.version and done["limit"] == args.limit:
+        if done and done["step"] >= args.steps and done["evaluator"] == evaluator.version \
+                and done["limit"] == args.limit and done.get("init", "scratch") == init:
             continue
         result = run_experiment(exp, args, evaluator)
         results = record(args.out, exp.name, result)

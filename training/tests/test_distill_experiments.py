@@ -27,7 +27,7 @@ def test_runs_evaluates_and_skips_what_is_done(tmp_path, monkeypatch):
     a, b = (table[n]["train_argv"] for n in table)
     differing = {a[i - 1] for i in range(1, len(a)) if a[i] != b[i]}
     assert differing == {"--run", "--guidance"} and b[-2:] == ["--eta", "0.0"]
-    assert "| asd-415-eta0 | asd | train_415.txt | 0.0 | 2 | heldout |" in out.with_suffix(".md").read_text()
+    assert "| asd-415-eta0 | asd | train_415.txt | 0.0 | scratch | 2 | heldout |" in out.with_suffix(".md").read_text()
 
     monkeypatch.setattr(experiments, "run_experiment", lambda *a: pytest.fail("a finished experiment ran again"))
     experiments.main(argv)
