@@ -89,7 +89,7 @@ test('refine asd --steps 100 (seed 0) improves the evaluator score of an under-t
     `${was.per_prompt.map((v) => v.toFixed(4))} -> ${is.per_prompt.map((v) => v.toFixed(4))}), R@1 ${was.r1} -> ` +
     `${is.r1}, attribute accuracy ${was.attr_acc} -> ${is.attr_acc}; sheet ${sheet}`);
   // "Visibly": the mean similarity gains at least 0.1 (the evaluator's own spread between two renders of one
-  // asset is ~0.01; measured +0.19 with the pack's step-8,156 prior), most prompts gain, attribute accuracy rises
+  // asset is ~0.01; measured +0.19 with the step-8,156 and step-16,079 priors), most prompts gain, attribute accuracy rises
   // and retrieval does not get worse.
   expect(is.clip_sim).toBeGreaterThan(was.clip_sim + 0.1);
   expect(is.per_prompt.filter((v, i) => v > was.per_prompt[i]!).length).toBeGreaterThanOrEqual(3);

@@ -89,7 +89,10 @@ class DistillationSystem(nn.Module):
     def forward(self, prompts: List[str], progress: float, g: torch.Generator) -> dict:
         """One training step's loss (a forward, so DistributedDataParallel can wrap the whole system)."""
         V = self.cfg.views_per_prompt
-        planes = self.planes_for(prompts).repeat_interleave(V, dim=0)
+        with torch.no_grad():
+            text = self.prior.encode(prompts)
+        per_prompt = self.geometry(text)
+        planes = per_prompt.repeat_interleave(V, dim=0)
         cams = sample_cameras(len(prompts) * V, g)
         background = random_backgrounds(len(cams), g)
         out = self.render(planes, cams, background, jitter=g)
@@ -99,7 +102,7 @@ class DistillationSystem(nn.Module):
             cond = self.prior.encode(view_prompts)
         uncond = self._uncond.expand_as(cond)
         result = self.guidance(out.images, cond, uncond, cams.as_vector(), progress, g)
-        result.update(images=out.images, cond=cond, uncond=uncond, cameras=cams)
+        result.update(images=out.images, cond=cond, uncond=uncond, cameras=cams, text=text, planes=per_prompt)
         return result
 
 

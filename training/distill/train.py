@@ -22,6 +22,7 @@ from torch.nn.parallel import DistributedDataParallel
 from ..common.checkpoint import cache_dir, load_if_exists, save_atomic
 from ..world.camera import fixed_cameras
 from ..world.prompts import read_lines
+from .anchor import GeometryAnchor
 from .guidance import DEFAULTS, VSD
 from .prior_bundle import load_prior
 from .renderer import RenderConfig, render_triplanes
@@ -93,6 +94,11 @@ def train(args) -> dict:
             step = state["step"]
         return bool(state)
 
+    anchor = None
+    if args.anchor_sdf:
+        if not args.init_from:
+            raise ValueError("--anchor-sdf keeps the shape of the generator given by --init-from; give one")
+        anchor = GeometryAnchor(*load_pack_generator(args.init_from))
     if restore():
         if rank == 0:
             print(f"resumed {args.run} at step {step}", flush=True)
@@ -114,6 +120,9 @@ def train(args) -> dict:
         batch = sample_prompts(prompts, cfg.prompts_per_step, rng)
         out = model(batch, step / args.steps, g)
         loss = out["loss"]
+        if anchor is not None:
+            out["anchor"] = anchor(out["text"], out["planes"], system.decoder, g)
+            loss = loss + args.anchor_sdf * out["anchor"]
         if not torch.isfinite(loss):
             print(json.dumps({"step": step, "error": "non-finite loss, back to the last checkpoint"}), flush=True)
             if not restore():
@@ -127,6 +136,7 @@ def train(args) -> dict:
         step += 1
         if rank == 0 and (step % args.log_every == 0 or step == args.steps):
             entry = {"step": step, "loss": loss.item(), "grad_norm": out["grad_norm"].item(), "t": out["t"].item(),
+                     **({"anchor": out["anchor"].item()} if anchor is not None else {}),
                      "s_per_step": (time.time() - t0) / args.log_every}
             print(json.dumps(entry), flush=True)
             with open(run_dir / "log.jsonl", "a") as f:
@@ -153,6 +163,8 @@ def parse_args(argv=None):
                     "--prompts (the refinement path) instead of training the amortized generator")
     ap.add_argument("--init-from", type=Path, default=None,
                     help="a model pack whose generator and decoder a new run starts from (fine-tuning)")
+    ap.add_argument("--anchor-sdf", type=float, default=0.0,
+                    help="with --init-from: weight of the geometry anchor to the starting generator (anchor.py)")
     ap.add_argument("--steps", type=int, default=10_000)
     ap.add_argument("--prompts-per-step", type=int, default=4)
     ap.add_argument("--views", type=int, default=2)

@@ -71,3 +71,20 @@ def test_a_run_can_start_from_the_shipped_generator(tmp_path, monkeypatch):
     assert all(torch.equal(a, b) for a, b in zip(system.geometry.state_dict().values(),
                                                   generator.state_dict().values()))
     assert torch.equal(system.decoder.out.weight, decoder.out.weight)
+
+
+def test_the_geometry_anchor_is_zero_at_the_start_and_pulls_a_drifted_shape_back():
+    from training.distill.anchor import GeometryAnchor
+    from training.distill.generator import TriplaneGenerator
+    from training.distill.triplane import TriplaneDecoder
+    torch.manual_seed(0)
+    generator, decoder = TriplaneGenerator(TriplaneGenerator.Config(text_dim=32)), TriplaneDecoder()
+    anchor = GeometryAnchor(generator, decoder, points=256)
+    text, g = torch.randn(2, 5, 32), torch.Generator().manual_seed(0)
+    assert anchor(text, generator(text), decoder, g).item() == 0.0
+    with torch.no_grad():
+        decoder.out.bias[0] += 0.2  # every SDF value 0.2 higher: the zero level shrinks
+    drifted = anchor(text, generator(text), decoder, g)
+    assert abs(drifted.item() - 0.04) < 1e-5
+    drifted.backward()
+    assert decoder.out.bias.grad[0] > 0 and not any(p.grad is not None for p in anchor.decoder.parameters())
