@@ -76,6 +76,14 @@ def train_argv(exp: Experiment, args) -> List[str]:
     return argv
 
 
+def init_label(pack: Optional[Path]) -> str:
+    """What a run starts from: "scratch", or the starting pack's generator version (the pack's path is not
+    recorded: models/default moves on, and the same generator can sit anywhere)."""
+    if not pack:
+        return "scratch"
+    return json.loads((Path(pack) / "manifest.json").read_text())["generator"]["version"]
+
+
 def run_experiment(exp: Experiment, args, evaluator: Evaluator) -> Dict:
     run = f"{args.prefix}{exp.name}"
     train(train_args(train_argv(exp, args)))  # returns at once when the run already has its steps
@@ -84,7 +92,7 @@ def run_experiment(exp: Experiment, args, evaluator: Evaluator) -> Dict:
     planes_for = lambda prompts: torch.cat([gen(prior.encode(prompts[i:i + 8])) for i in range(0, len(prompts), 8)])
     result = {"experiment": asdict(exp), "run": run, "step": step, "prior": str(args.prior),
               "evaluator": evaluator.version, "train_argv": train_argv(exp, args), "limit": args.limit,
-              "init": str(args.init_from) if args.init_from else "scratch", "sets": {}}
+              "init": init_label(args.init_from), "sets": {}}
     with torch.no_grad():
         for name, path in DEFAULT_SETS.items():
             prompts = read_lines(path)[:args.limit]
@@ -148,7 +156,7 @@ def main(argv=None):
     experiments = select(args.only)
     results = json.loads(args.out.read_text()) if args.out.exists() else {}
     evaluator = Evaluator.load()
-    init = str(args.init_from) if args.init_from else "scratch"
+    init = init_label(args.init_from)
     for exp in experiments:
         done = results.get(exp.name)
         if done and done["step"] >= args.steps and done["evaluator"] == evaluator.version \
