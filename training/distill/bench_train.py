@@ -35,7 +35,7 @@ def timed_step(system: DistillationSystem, opt, prompts, g: torch.Generator) -> 
 
     V = system.cfg.views_per_prompt
     t = time.perf_counter()
-    planes = system.planes_for(prompts).repeat_interleave(V, dim=0)
+    planes = system.text_and_planes(prompts)[1].repeat_interleave(V, dim=0)
     t = lap("generator", t)
     leaf = planes.detach().requires_grad_()
     cams = sample_cameras(len(planes), g)

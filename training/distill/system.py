@@ -9,7 +9,7 @@ In per-prompt mode a single learnable triplane replaces the generator (the refin
 """
 import random
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -71,10 +71,11 @@ class DistillationSystem(nn.Module):
     def trainable_parameters(self):
         return list(self.geometry.parameters()) + list(self.decoder.parameters())
 
-    def planes_for(self, prompts: List[str]) -> torch.Tensor:
+    def text_and_planes(self, prompts: List[str]) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The prompts' text states (frozen encoder) and the geometry's planes for them, one per prompt."""
         with torch.no_grad():
             text = self.prior.encode(prompts)
-        return self.geometry(text)
+        return text, self.geometry(text)
 
     def render(self, planes, cameras: Cameras, background, jitter=None) -> Rendered:
         """Rendering costs the most on CPU (samples x pixels decoder queries); rendering at a quarter of the pixels
@@ -89,9 +90,7 @@ class DistillationSystem(nn.Module):
     def forward(self, prompts: List[str], progress: float, g: torch.Generator) -> dict:
         """One training step's loss (a forward, so DistributedDataParallel can wrap the whole system)."""
         V = self.cfg.views_per_prompt
-        with torch.no_grad():
-            text = self.prior.encode(prompts)
-        per_prompt = self.geometry(text)
+        text, per_prompt = self.text_and_planes(prompts)
         planes = per_prompt.repeat_interleave(V, dim=0)
         cams = sample_cameras(len(prompts) * V, g)
         background = random_backgrounds(len(cams), g)
