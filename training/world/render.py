@@ -84,9 +84,16 @@ def _part_spans(table: PrimitiveTable, eye: torch.Tensor, d: torch.Tensor, chunk
 @dataclass
 class Trace:
     hit: torch.Tensor    # [B * N] bool
-    t: torch.Tensor      # [B * N] distance along the ray
+    t: torch.Tensor      # [B * N] distance along the ray (meaningful where hit)
     prim: torch.Tensor   # [P] the parts crossed by the hit rays (table rows, pair_distances' order)
-    ray: torch.Tensor    # [P] the hit ray of each
+    point: torch.Tensor  # [P] the position of each pair's ray among hit.nonzero()
+
+
+def _compact(keep: torch.Tensor, prim: torch.Tensor, point: torch.Tensor):
+    """Pairs (prim, point) of the rays kept by the mask `keep` over the points, with points renumbered."""
+    renumber = torch.cumsum(keep, 0) - 1
+    kept = keep[point].nonzero().squeeze(1)  # once, not once per masked tensor
+    return prim[kept], renumber[point[kept]]
 
 
 def sphere_trace(table: PrimitiveTable, o: torch.Tensor, d: torch.Tensor) -> Trace:
@@ -95,56 +102,51 @@ def sphere_trace(table: PrimitiveTable, o: torch.Tensor, d: torch.Tensor) -> Tra
     Each ray is traced against the parts whose bounding spheres it crosses (CULL_MARGIN), from the first sphere's
     entry to the last one's exit: the SDF of those parts bounds the distance to anything the ray can meet, so the
     steps stay safe, and rays that cross no part are background without a step. Only rays still marching are
-    evaluated. Hits end within HIT_EPS of the surface and are then refined onto it.
+    evaluated: their origins, directions, distances and (part, ray) pairs are kept compacted, so a step touches
+    nothing of the rays that are done. Hits end within HIT_EPS of the surface and are then refined onto it.
     """
     B, N, _ = o.shape
-    crossed, start, end, rows = _part_spans(table, o[:, 0], d)
-    o, d = o.reshape(-1, 3), d.reshape(-1, 3)
-    asset = torch.arange(B).repeat_interleave(N)
+    eye = o[:, 0]
+    crossed, start, end, rows = _part_spans(table, eye, d)
     lo, hi = bounding_boxes(table)  # rays that miss an asset's box are background without a single step
-    near, far = _box_interval(o, d, lo.clamp(min=-BOUND)[asset], hi.clamp(max=BOUND)[asset])
-    t = torch.maximum(near, start.reshape(-1).clamp(max=1e9))
-    far = torch.minimum(far, end.reshape(-1))
+    near, far = _box_interval(eye[:, None], d, lo.clamp(min=-BOUND)[:, None], hi.clamp(max=BOUND)[:, None])
+    t = torch.maximum(near.reshape(-1), start.reshape(-1).clamp(max=1e9))
+    far = torch.minimum(far.reshape(-1), end.reshape(-1))
+    o, d = o.reshape(-1, 3), d.reshape(-1, 3)
     # The (part, ray) pairs to trace, ordered by part row and so grouped by primitive type (pair_distances).
     pair_asset, pair_ray, pair_slot = crossed.nonzero(as_tuple=True)
     prim = rows[pair_asset, pair_slot]
-    ray = pair_asset * N + pair_ray
     order = torch.sort(prim, stable=True).indices
-    all_prim, all_ray = prim[order], ray[order]
-    prim, ray = all_prim, all_ray
-    hit = torch.zeros_like(near, dtype=torch.bool)
-    live = (far > t).nonzero().squeeze(1)
-    alive = torch.zeros_like(hit)
+    all_prim, all_ray = prim[order], (pair_asset * N + pair_ray)[order]
+    marching = far > t
+    live = marching.nonzero().squeeze(1)
+    prim, point = _compact(marching, all_prim, all_ray)
+    o_live, d_live, t_live, far_live = o[live], d[live], t[live], far[live]
+    hit = torch.zeros_like(marching)
     for _ in range(TRACE_STEPS):
         if live.numel() == 0:
             break
-        alive.zero_()
-        alive[live] = True
-        kept = alive[ray]
-        prim, ray = prim[kept], ray[kept]
-        dist = _sdf_on_rays(table, o, d, t, live, prim, ray)
-        t[live] += dist
+        dist = _sdf_at(table, o_live + t_live[:, None] * d_live, prim, point)
+        t_live += dist
         reached = dist.abs() < HIT_EPS
         hit[live[reached]] = True
-        live = live[~reached & (t[live] < far[live])]
-    kept = hit[all_ray]
-    prim, ray = all_prim[kept], all_ray[kept]
+        t[live[reached]] = t_live[reached]
+        keep = ~reached & (t_live < far_live)
+        prim, point = _compact(keep, prim, point)
+        kept = keep.nonzero().squeeze(1)
+        live, o_live, d_live, t_live, far_live = live[kept], o_live[kept], d_live[kept], t_live[kept], far_live[kept]
     hits = hit.nonzero().squeeze(1)
+    prim, point = _compact(hit, all_prim, all_ray)
+    o_hit, d_hit, t_hit = o[hits], d[hits], t[hits]
     for _ in range(REFINE_STEPS):  # a hit stops within HIT_EPS of the surface; close the gap for exact depth
-        t[hits] += _sdf_on_rays(table, o, d, t, hits, prim, ray)
-    return Trace(hit, t, prim, ray)
+        t_hit += _sdf_at(table, o_hit + t_hit[:, None] * d_hit, prim, point)
+    t[hits] = t_hit
+    return Trace(hit, t, prim, point)
 
 
-def _slots(rays: torch.Tensor, ray: torch.Tensor) -> torch.Tensor:
-    """The position in `rays` (sorted, distinct ray ids) of each pair's ray."""
-    return torch.searchsorted(rays, ray)
-
-
-def _sdf_on_rays(table, o, d, t, rays, prim, ray):
-    """SDF [len(rays)] at o + t d of the given rays, over their crossed parts (pairs prim / ray)."""
-    points = o[rays] + t[rays, None] * d[rays]
-    point = _slots(rays, ray)
-    return combine_pairs(table, prim, point, pair_distances(table, points, prim, point), rays.numel())
+def _sdf_at(table, points, prim, point):
+    """SDF [len(points)] over the points' crossed parts (pairs prim / point)."""
+    return combine_pairs(table, prim, point, pair_distances(table, points, prim, point), points.shape[0])
 
 
 def normals(table: PrimitiveTable, p: torch.Tensor, prim: torch.Tensor, point: torch.Tensor) -> torch.Tensor:
@@ -168,11 +170,10 @@ def render(table: PrimitiveTable, cameras: Cameras, resolution: int = 64,
     idx = trace.hit.nonzero().squeeze(1)
     asset = idx // (H * W)
     p = (o + t[..., None] * d).reshape(-1, 3)[idx]
-    point = _slots(idx, trace.ray)
-    n = normals(table, p, trace.prim, point)
+    n = normals(table, p, trace.prim, trace.point)
     light = cameras.light_direction()[asset]
     shade = AMBIENT + DIFFUSE * (n * light).sum(-1).clamp(min=0.0)
-    colour.view(-1, 3)[idx] = (albedo_of_pairs(table, p, trace.prim, point) * shade[:, None]).clamp(0.0, 1.0)
+    colour.view(-1, 3)[idx] = (albedo_of_pairs(table, p, trace.prim, trace.point) * shade[:, None]).clamp(0.0, 1.0)
     depth = torch.where(hit, t, torch.full_like(t, float("inf")))
     to_image = lambda x: x.reshape(B, H, W, -1).permute(0, 3, 1, 2)
     return Renders(to_image(colour).contiguous(), to_image(hit[..., None]), to_image(depth[..., None]))
