@@ -129,8 +129,9 @@ def sphere_trace(table: PrimitiveTable, o: torch.Tensor, d: torch.Tensor) -> Tra
         dist = _sdf_at(table, o_live + t_live[:, None] * d_live, prim, point)
         t_live += dist
         reached = dist.abs() < HIT_EPS
-        hit[live[reached]] = True
-        t[live[reached]] = t_live[reached]
+        arrived = live[reached]
+        hit[arrived] = True
+        t[arrived] = t_live[reached]
         keep = ~reached & (t_live < far_live)
         prim, point = _compact(keep, prim, point)
         kept = keep.nonzero().squeeze(1)
@@ -153,8 +154,7 @@ def normals(table: PrimitiveTable, p: torch.Tensor, prim: torch.Tensor, point: t
     """Unit SDF gradients at points [K, 3] by the tetrahedron finite-difference stencil, over the (part, point)
     pairs given (pair_distances' order)."""
     k = torch.tensor([[1, -1, -1], [-1, -1, 1], [-1, 1, -1], [1, 1, 1]], dtype=p.dtype)
-    sdf_at = lambda q: combine_pairs(table, prim, point, pair_distances(table, q, prim, point), q.shape[0])
-    g = sum(k[i] * sdf_at(p + NORMAL_EPS * k[i])[:, None] for i in range(4))
+    g = sum(k[i] * _sdf_at(table, p + NORMAL_EPS * k[i], prim, point)[:, None] for i in range(4))
     return g / g.norm(dim=-1, keepdim=True).clamp(min=1e-9)
 
 
