@@ -94,11 +94,14 @@ def train(args) -> dict:
             step = state["step"]
         return bool(state)
 
-    anchor = None
-    if args.anchor_sdf:
+    anchor, anchor_weight = None, args.anchor_sdf or args.anchor_occupancy
+    if args.anchor_sdf and args.anchor_occupancy:
+        raise ValueError("--anchor-sdf and --anchor-occupancy are two anchors; give one")
+    if anchor_weight:
         if not args.init_from:
-            raise ValueError("--anchor-sdf keeps the shape of the generator given by --init-from; give one")
-        anchor = GeometryAnchor(*load_pack_generator(args.init_from))
+            raise ValueError("a geometry anchor keeps the shape of the generator given by --init-from; give one")
+        anchor = GeometryAnchor(*load_pack_generator(args.init_from),
+                                kind="sdf" if args.anchor_sdf else "occupancy", margin=args.anchor_margin)
     if restore():
         if rank == 0:
             print(f"resumed {args.run} at step {step}", flush=True)
@@ -122,7 +125,7 @@ def train(args) -> dict:
         loss = out["loss"]
         if anchor is not None:
             out["anchor"] = anchor(out["text"], out["planes"], system.decoder, g)
-            loss = loss + args.anchor_sdf * out["anchor"]
+            loss = loss + anchor_weight * out["anchor"]
         if not torch.isfinite(loss):
             print(json.dumps({"step": step, "error": "non-finite loss, back to the last checkpoint"}), flush=True)
             if not restore():
@@ -164,7 +167,11 @@ def parse_args(argv=None):
     ap.add_argument("--init-from", type=Path, default=None,
                     help="a model pack whose generator and decoder a new run starts from (fine-tuning)")
     ap.add_argument("--anchor-sdf", type=float, default=0.0,
-                    help="with --init-from: weight of the geometry anchor to the starting generator (anchor.py)")
+                    help="with --init-from: weight of the squared-SDF anchor to the starting generator (anchor.py)")
+    ap.add_argument("--anchor-occupancy", type=float, default=0.0,
+                    help="with --init-from: weight of the occupancy anchor to the starting generator (anchor.py)")
+    ap.add_argument("--anchor-margin", type=float, default=0.01,
+                    help="the occupancy anchor leaves points within this SDF distance of the start's surface free")
     ap.add_argument("--steps", type=int, default=10_000)
     ap.add_argument("--prompts-per-step", type=int, default=4)
     ap.add_argument("--views", type=int, default=2)

@@ -88,3 +88,39 @@ def test_the_geometry_anchor_is_zero_at_the_start_and_pulls_a_drifted_shape_back
     assert abs(drifted.item() - 0.04) < 1e-5
     drifted.backward()
     assert decoder.out.bias.grad[0] > 0 and not any(p.grad is not None for p in anchor.decoder.parameters())
+
+
+def test_the_occupancy_anchor_costs_only_a_change_of_side():
+    from training.distill.anchor import GeometryAnchor
+    from training.distill.generator import TriplaneGenerator
+    from training.distill.triplane import TriplaneDecoder
+    torch.manual_seed(0)
+    generator, decoder = TriplaneGenerator(TriplaneGenerator.Config(text_dim=32)), TriplaneDecoder()
+    anchor = GeometryAnchor(generator, decoder, kind="occupancy", points=512)
+    text = torch.randn(2, 5, 32)
+
+    class Scaled(torch.nn.Module):  # the same zero level, every value doubled
+        def forward(self, planes, x):
+            sdf, *rest = decoder(planes, x)
+            return (2 * sdf, *rest)
+
+    assert anchor(text, generator(text), decoder, torch.Generator().manual_seed(0)).item() == 0.0
+    assert anchor(text, generator(text), Scaled(), torch.Generator().manual_seed(0)).item() == 0.0
+    x = torch.rand(2, 512, 3, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    with torch.no_grad():
+        start = decoder(generator(text), x)[0]
+        decoder.out.bias[0] += 0.2  # the zero level shrinks: points within 0.2 inside go outside
+    expected = (torch.relu(start + 0.2) * (start < -0.01)).mean()
+    assert expected > 0
+    drifted = anchor(text, generator(text), decoder, torch.Generator().manual_seed(0))
+    assert abs(drifted.item() - expected.item()) < 1e-6
+    drifted.backward()
+    assert decoder.out.bias.grad[0] > 0
+
+
+def test_an_unknown_geometry_anchor_is_named():
+    from training.distill.anchor import GeometryAnchor
+    from training.distill.generator import TriplaneGenerator
+    from training.distill.triplane import TriplaneDecoder
+    with pytest.raises(ValueError, match="'volume'"):
+        GeometryAnchor(TriplaneGenerator(TriplaneGenerator.Config(text_dim=32)), TriplaneDecoder(), kind="volume")
