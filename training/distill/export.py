@@ -79,9 +79,26 @@ def main(argv=None):
     kind = state.get("kind", "score-distillation")
     section = {"version": f"0.1.0+{args.run}+step{state['step']}", "kind": kind, "run": args.run,
                "step": state["step"], "channels": generator.cfg.channels, "resolution": generator.resolution,
-               "text_states": "the hidden output of text_encoder.onnx for the prompt without a view suffix"}
+               "text_states": "the hidden output of text_encoder.onnx for the prompt without a view suffix",
+               **({"training": training_summary(state)} if "config" in state else {})}
     update_manifest(args.pack, generator, meta, section)
     print(json.dumps({"pack": str(args.pack), **section}))
+
+
+def training_summary(state: dict) -> dict:
+    """What a score-distillation run was: its guidance, prompt set, schedule, start and geometry anchor."""
+    config = state["config"]
+    summary = {"guidance": config["guidance"], "prompts": Path(config["prompts"]).name, "steps": int(config["steps"]),
+               "lr": float(config["lr"]), "prompts_per_step": int(config["prompts_per_step"]),
+               "views": int(config["views"])}
+    if "init" in state:
+        summary["init"] = state["init"]
+    for kind in ("sdf", "occupancy"):
+        weight = float(config.get(f"anchor_{kind}", 0))
+        if weight:
+            summary["anchor"] = {"kind": kind, "weight": weight,
+                                 **({"margin": float(config["anchor_margin"])} if kind == "occupancy" else {})}
+    return summary
 
 
 def _entry(path: Path, role: str, fmt: str, **extra) -> dict:

@@ -16,6 +16,11 @@ from .pack_generator import load_decoder
 from .triplane import TriplaneDecoder
 
 
+def pack_generator_version(pack: Path) -> str:
+    """The version a pack's manifest gives its generator (what a fine-tuned run records as its start)."""
+    return json.loads((Path(pack) / "manifest.json").read_text())["generator"]["version"]
+
+
 def load_pack_generator(pack: Path) -> Tuple[TriplaneGenerator, TriplaneDecoder]:
     pack = Path(pack)
     manifest = json.loads((pack / "manifest.json").read_text())

@@ -26,7 +26,7 @@ from .anchor import GeometryAnchor
 from .guidance import DEFAULTS, VSD
 from .prior_bundle import load_prior
 from .renderer import RenderConfig, render_triplanes
-from .from_pack import load_pack_generator
+from .from_pack import load_pack_generator, pack_generator_version
 from .generator import TriplaneGenerator
 from .system import DistillationSystem, PlaneParameter, SystemConfig, sample_prompts
 from ..common.contact_sheet import contact_sheet
@@ -94,6 +94,7 @@ def train(args) -> dict:
             step = state["step"]
         return bool(state)
 
+    init_version = pack_generator_version(args.init_from) if args.init_from else None  # read once: a pack may change
     anchor, anchor_weight = None, args.anchor_sdf or args.anchor_occupancy
     if args.anchor_sdf and args.anchor_occupancy:
         raise ValueError("--anchor-sdf and --anchor-occupancy are two anchors; give one")
@@ -147,7 +148,8 @@ def train(args) -> dict:
             t0 = time.time()
         if rank == 0 and (time.time() - last_save > args.checkpoint_minutes * 60 or step == args.steps):
             save_atomic({"geometry": system.geometry.state_dict(), "decoder": system.decoder.state_dict(),
-                         "opt": opt.state_dict(), "step": step, "config": {k: str(v) for k, v in vars(args).items()}},
+                         "opt": opt.state_dict(), "step": step, "config": {k: str(v) for k, v in vars(args).items()},
+                         **({"init": init_version} if init_version else {})},
                         state_path)
             turntable_images(system.geometry, system.decoder, prior, prompts[:4], run_dir / "turntable.png")
             last_save = time.time()

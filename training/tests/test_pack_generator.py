@@ -58,3 +58,17 @@ def test_a_pack_of_another_architecture_is_refused(tmp_path):
     shutil.copy(PACK / "text_encoder.onnx", tmp_path / "pack" / "generator.onnx")
     with pytest.raises(ValueError, match="not a generator of this architecture"):
         load_pack_generator(tmp_path / "pack")
+
+
+def test_the_manifest_records_how_a_distilled_generator_was_trained():
+    from training.distill.export import training_summary
+    from training.distill.train import parse_args
+    args = parse_args(["--run", "r", "--prompts", "training/data/prompts/train_17k.txt", "--init-from", "models/default",
+                       "--anchor-occupancy", "1e5", "--steps", "300", "--lr", "2e-5"])
+    state = {"config": {k: str(v) for k, v in vars(args).items()}, "init": "0.1.0+supervised-100k+step6603"}
+    assert training_summary(state) == {
+        "guidance": "asd", "prompts": "train_17k.txt", "steps": 300, "lr": 2e-5, "prompts_per_step": 4, "views": 2,
+        "init": "0.1.0+supervised-100k+step6603", "anchor": {"kind": "occupancy", "weight": 1e5, "margin": 0.01}}
+    del state["init"]
+    state["config"]["anchor_occupancy"] = "0.0"
+    assert "anchor" not in training_summary(state) and "init" not in training_summary(state)
