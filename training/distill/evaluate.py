@@ -26,7 +26,7 @@ from .bench_train import measure
 from .generator import TriplaneGenerator
 from .pack_generator import PackGenerator, load_decoder
 from .prior_bundle import load_prior
-from .renderer import render_triplanes
+from .renderer import RenderConfig, render_triplanes
 from .triplane import TriplaneDecoder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +46,7 @@ def load_run(run: str, prior):
 
 @torch.no_grad()
 def evaluate_set(planes_for: Callable[[List[str]], torch.Tensor], dec, evaluator, prompts, grid: int = 64,
-                 batch: int = 50) -> dict:
+                 batch: int = 50, render: RenderConfig = RenderConfig()) -> dict:
     views = len(EVAL_AZIMUTHS)
     images, metrics = [], []
     for i in range(0, len(prompts), batch):
@@ -55,7 +55,7 @@ def evaluate_set(planes_for: Callable[[List[str]], torch.Tensor], dec, evaluator
         for j in range(0, len(chunk), 8):
             cams = eval_cameras(len(chunk[j:j + 8]))
             images.append(render_triplanes(dec, planes[j:j + 8].repeat_interleave(views, 0), cams, 64,
-                                           torch.ones(len(cams), 3)).images)
+                                           torch.ones(len(cams), 3), render).images)
         for k, prompt in enumerate(chunk):
             p = planes[k:k + 1]
             sdf = lambda x: dec(p, x[None])[0][0]
@@ -71,14 +71,21 @@ def run_generator(run: str, prior_path: Optional[Path]):
     prior = load_prior(prior_path)
     gen, dec, step = load_run(run, prior)
     planes_for = lambda prompts: torch.cat([gen(prior.encode(prompts[i:i + 8])) for i in range(0, len(prompts), 8)])
-    return planes_for, dec, {"run": run, "step": step}
+    config = torch.load(cache_dir() / "distill" / run / "state.pt").get("config", {})
+    return planes_for, dec, {"run": run, "step": step}, RenderConfig.of_run(config)
 
 
 def pack_generator(pack: Path):
     gen = PackGenerator(pack)
     return gen, load_decoder(pack), {"pack": str(pack.resolve().relative_to(ROOT)) if pack.resolve().is_relative_to(ROOT)
                                      else str(pack), "generator": gen.manifest.get("generator"),
-                                     "prior_version": gen.manifest["prior"]["version"]}
+                                     "prior_version": gen.manifest["prior"]["version"]}, pack_render_config(pack)
+
+
+def pack_render_config(pack: Path) -> RenderConfig:
+    """The renderer settings a pack's decoder was trained with (decoder.json's renderer section)."""
+    renderer = json.loads((pack / "decoder.json").read_text())["renderer"]
+    return RenderConfig(samples=renderer["samples"], beta=renderer["beta"])
 
 
 def table_rows(path: Path) -> List[dict]:
@@ -108,13 +115,14 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
-    planes_for, dec, about = pack_generator(args.pack) if args.pack else run_generator(args.run, args.prior)
+    planes_for, dec, about, render = pack_generator(args.pack) if args.pack else run_generator(args.run, args.prior)
     evaluator = Evaluator.load()
-    result = {**about, "evaluator": evaluator.version, "sets": {}}
+    result = {**about, "evaluator": evaluator.version, "renderer": {"samples": render.samples, "beta": render.beta},
+              "sets": {}}
     for name, path in DEFAULT_SETS.items():
         prompts = read_lines(path)[:args.limit]
         result["sets"][name] = {"file": str(path.relative_to(ROOT)),
-                                **evaluate_set(planes_for, dec, evaluator, prompts)}
+                                **evaluate_set(planes_for, dec, evaluator, prompts, render=render)}
     for name, figures in result["sets"].items():  # the issue's flat keys (iou_heldout, r1_train, ...)
         for key in ("iou", "r1", "clip_sim", "attr_acc", "colour_err"):
             result[f"{key}_{name}"] = figures[key]

@@ -68,7 +68,7 @@ def main(argv=None):
         states = prior.encode([GOLDEN_PROMPT])
         export_generator(generator, states, args.pack / "generator.onnx")
         planes = generator(states).reshape(-1)
-    meta = write_decoder(decoder, RenderConfig(), args.pack)
+    meta = write_decoder(decoder, RenderConfig.of_run(state.get("config", {})), args.pack)
     idx = torch.randperm(planes.numel(), generator=torch.Generator().manual_seed(0))[:GOLDEN_SAMPLES].sort().values
     golden = {"prompt": GOLDEN_PROMPT, "text_states": {"shape": list(states.shape),
                                                         "data": states.reshape(-1).tolist()},

@@ -42,6 +42,11 @@ class RenderConfig:
     samples: int = 48
     beta: float = 0.03
 
+    @classmethod
+    def of_run(cls, config: dict) -> "RenderConfig":
+        """The renderer a training run used (its saved arguments; runs older than --beta used the defaults)."""
+        return cls(samples=int(config.get("samples", cls.samples)), beta=float(config.get("beta", cls.beta)))
+
 
 @dataclass
 class Rendered:

@@ -70,7 +70,7 @@ def train(args) -> dict:
     cfg = SystemConfig(guidance_type=args.guidance, prompts_per_step=args.prompts_per_step,
                        views_per_prompt=args.views, resolution=args.resolution,
                        render_resolution=args.render_resolution,
-                       render=RenderConfig(samples=args.samples))
+                       render=RenderConfig(samples=args.samples, beta=args.beta))
     if args.eta is not None:
         cfg.guidance = DEFAULTS["asd"].__class__(**{**asdict(DEFAULTS["asd"]), "eta": args.eta})
     geometry = None
@@ -183,6 +183,9 @@ def parse_args(argv=None):
     ap.add_argument("--render-resolution", type=int, default=None,
                     help="render at this size and upsample to --resolution (4x cheaper at 32)")
     ap.add_argument("--samples", type=int, default=RenderConfig.samples, help="samples per ray")
+    ap.add_argument("--beta", type=float, default=RenderConfig.beta,
+                    help="VolSDF's beta (a smaller one puts the rendered surface nearer the SDF's zero level; "
+                         "give it more --samples)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--checkpoint-minutes", type=float, default=5.0)
