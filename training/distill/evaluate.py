@@ -36,12 +36,13 @@ DEFAULT_SETS = {"train": PROMPTS / "train_415.txt", "heldout": PROMPTS / "test_5
 
 
 def load_run(run: str, prior):
+    """A run's generator and decoder, its step, and the renderer it was trained with."""
     state = torch.load(cache_dir() / "distill" / run / "state.pt")
     gen = TriplaneGenerator(TriplaneGenerator.Config(text_dim=prior.text_encoder.cfg.width))
     gen.load_state_dict(state["geometry"])
     dec = TriplaneDecoder()
     dec.load_state_dict(state["decoder"])
-    return gen.eval(), dec.eval(), state["step"]
+    return gen.eval(), dec.eval(), state["step"], RenderConfig.of_run(state.get("config", {}))
 
 
 @torch.no_grad()
@@ -69,10 +70,9 @@ def evaluate_set(planes_for: Callable[[List[str]], torch.Tensor], dec, evaluator
 
 def run_generator(run: str, prior_path: Optional[Path]):
     prior = load_prior(prior_path)
-    gen, dec, step = load_run(run, prior)
+    gen, dec, step, render = load_run(run, prior)
     planes_for = lambda prompts: torch.cat([gen(prior.encode(prompts[i:i + 8])) for i in range(0, len(prompts), 8)])
-    config = torch.load(cache_dir() / "distill" / run / "state.pt").get("config", {})
-    return planes_for, dec, {"run": run, "step": step}, RenderConfig.of_run(config)
+    return planes_for, dec, {"run": run, "step": step}, render
 
 
 def pack_generator(pack: Path):

@@ -88,7 +88,7 @@ def run_experiment(exp: Experiment, args, evaluator: Evaluator) -> Dict:
     run = f"{args.prefix}{exp.name}"
     train(train_args(train_argv(exp, args)))  # returns at once when the run already has its steps
     prior = load_prior(args.prior)
-    gen, dec, step = load_run(run, prior)
+    gen, dec, step, render = load_run(run, prior)
     planes_for = lambda prompts: torch.cat([gen(prior.encode(prompts[i:i + 8])) for i in range(0, len(prompts), 8)])
     result = {"experiment": asdict(exp), "run": run, "step": step, "prior": str(args.prior),
               "evaluator": evaluator.version, "train_argv": train_argv(exp, args), "limit": args.limit,
@@ -97,7 +97,7 @@ def run_experiment(exp: Experiment, args, evaluator: Evaluator) -> Dict:
         for name, path in DEFAULT_SETS.items():
             prompts = read_lines(path)[:args.limit]
             result["sets"][name] = {"file": str(path.relative_to(ROOT)),
-                                    **evaluate_set(planes_for, dec, evaluator, prompts)}
+                                    **evaluate_set(planes_for, dec, evaluator, prompts, render=render)}
     args.sheets.mkdir(parents=True, exist_ok=True)
     turntable_images(gen, dec, prior, read_lines(DEFAULT_SETS["heldout"])[:SHEET_PROMPTS],
                      args.sheets / f"{exp.name}.png")
