@@ -100,7 +100,7 @@ def run_experiment(exp: Experiment, args, evaluator: Evaluator) -> Dict:
                                     **evaluate_set(planes_for, dec, evaluator, prompts, render=render)}
     args.sheets.mkdir(parents=True, exist_ok=True)
     turntable_images(gen, dec, prior, read_lines(DEFAULT_SETS["heldout"])[:SHEET_PROMPTS],
-                     args.sheets / f"{exp.name}.png")
+                     args.sheets / f"{exp.name}.png", render=render)
     return result
 
 

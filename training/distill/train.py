@@ -52,11 +52,12 @@ def _setup_distributed():
 
 
 @torch.no_grad()
-def turntable_images(geometry, decoder, prior, prompts, path: Path, views: int = 4):
-    """A contact sheet of each prompt from `views` azimuths (white background)."""
+def turntable_images(geometry, decoder, prior, prompts, path: Path, views: int = 4,
+                     render: RenderConfig = RenderConfig()):
+    """A contact sheet of each prompt from `views` azimuths (white background), drawn with the run's renderer."""
     planes = geometry(prior.encode(prompts)).repeat_interleave(views, dim=0)
     cams = fixed_cameras([i * 360.0 / views for i in range(views)] * len(prompts))
-    images = render_triplanes(decoder, planes, cams, 64, torch.ones(len(cams), 3)).images
+    images = render_triplanes(decoder, planes, cams, 64, torch.ones(len(cams), 3), render).images
     contact_sheet(images, [p for p in prompts for _ in range(views)], path, columns=views * 2)
 
 
@@ -151,7 +152,8 @@ def train(args) -> dict:
                          "opt": opt.state_dict(), "step": step, "config": {k: str(v) for k, v in vars(args).items()},
                          **({"init": init_version} if init_version else {})},
                         state_path)
-            turntable_images(system.geometry, system.decoder, prior, prompts[:4], run_dir / "turntable.png")
+            turntable_images(system.geometry, system.decoder, prior, prompts[:4], run_dir / "turntable.png",
+                             render=cfg.render)
             last_save = time.time()
     if world > 1:
         dist.barrier()
