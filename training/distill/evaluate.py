@@ -5,7 +5,7 @@ exactly as shipped (its ONNX graphs run by onnxruntime-node, its decoder.bin); -
 checkpoint in ~/.cache/scaledreamer/distill/NAME with the prior it was trained against.
 
 For each prompt set: render 4 views per prompt (docs: training/world/views.py) and score them with the evaluator
-(CLIP similarity, R@1 among the set, attribute accuracy), and compare the decoded field with the ground truth
+(CLIP similarity, R@1 among the set, attribute accuracy, also per attribute), and compare the decoded field with the ground truth
 (IoU on a 64^3 grid at the best quarter turn, Chamfer, surface colour error). Prints JSON; --markdown adds a table.
 """
 import argparse
@@ -65,7 +65,7 @@ def evaluate_set(planes_for: Callable[[List[str]], torch.Tensor], dec, evaluator
     scores = evaluator.score(torch.cat(images), prompts, views)
     mean = lambda key: statistics.fmean(m[key] for m in metrics if m[key] == m[key])  # NaN-safe
     return {"clip_sim": scores["clip_sim"], "r1": scores["r1"], "attr_acc": scores["attr_acc"],
-            "iou": mean("iou"), "chamfer": mean("chamfer"), "colour_err": mean("colour_err"), "prompts": len(prompts)}
+            "attr_acc_per_attribute": scores["attr_acc_per_attribute"], "iou": mean("iou"), "chamfer": mean("chamfer"), "colour_err": mean("colour_err"), "prompts": len(prompts)}
 
 
 def run_generator(run: str, prior_path: Optional[Path]):
