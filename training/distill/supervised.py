@@ -2,6 +2,7 @@
 SDF and albedo, no diffusion prior involved.
 
     python3 -m training.distill.supervised --run supervised-100k --prompts training/data/prompts/train_100k.txt
+    ... --init-from models/default     # continue a pack's supervised generator (its step; the optimiser starts anew)
 
 It is the upper bound that score distillation is measured against (what this architecture can reach when it sees
 the answer), and an interim generator for the runtime while the distilled one trains.
@@ -21,6 +22,7 @@ from ..common.checkpoint import cache_dir, load_if_exists, save_atomic
 from ..world.grammar import parse
 from ..world.prompts import read_lines
 from ..world.scene import albedo_points, compile_specs, sdf_points
+from .from_pack import load_pack_generator
 from .generator import TriplaneGenerator
 from .prior_bundle import load_prior
 from .triplane import TriplaneDecoder
@@ -54,11 +56,23 @@ def loss_fn(decoder, planes, pts, sdf, albedo):
     return sdf_loss, albedo_loss
 
 
+def continue_pack(pack: Path):
+    """A pack's supervised generator and decoder, and the step it was exported at (batches go on from there)."""
+    section = json.loads((Path(pack) / "manifest.json").read_text())["generator"]
+    if section.get("kind") != "supervised":
+        raise ValueError(f"{pack}: its generator is {section.get('kind')!r} ({section.get('version')}); "
+                         "--init-from continues a supervised one")
+    gen, dec = load_pack_generator(pack)
+    return gen, dec, int(section["step"])
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--run", default="supervised-100k")
     ap.add_argument("--prompts", type=Path, required=True)
     ap.add_argument("--prior", type=Path, default=None, help="prior bundle whose text encoder conditions the generator")
+    ap.add_argument("--init-from", type=Path, default=None,
+                    help="a model pack whose supervised generator a new run continues (from the pack's step)")
     ap.add_argument("--steps", type=int, default=20_000)
     ap.add_argument("--prompts-per-step", type=int, default=8)
     ap.add_argument("--points", type=int, default=4096)
@@ -70,14 +84,17 @@ def main(argv=None):
     torch.manual_seed(0)
     prior = load_prior(args.prior)
     prompts = read_lines(args.prompts)
-    gen = TriplaneGenerator(TriplaneGenerator.Config(text_dim=prior.text_encoder.cfg.width))
-    torch.nn.init.normal_(gen.upsample[-1].weight, std=1e-3)  # supervised: no need to start exactly at the sphere
-    dec = TriplaneDecoder()
-    params = list(gen.parameters()) + list(dec.parameters())
-    opt = torch.optim.Adam(params, lr=args.lr)
     run_dir = cache_dir() / "distill" / args.run
     state_path, step = run_dir / "state.pt", 0
     state = load_if_exists(state_path)
+    if args.init_from and not state:
+        gen, dec, step = continue_pack(args.init_from)
+    else:
+        gen = TriplaneGenerator(TriplaneGenerator.Config(text_dim=prior.text_encoder.cfg.width))
+        torch.nn.init.normal_(gen.upsample[-1].weight, std=1e-3)  # supervised: no need to start exactly at the sphere
+        dec = TriplaneDecoder()
+    params = list(gen.parameters()) + list(dec.parameters())
+    opt = torch.optim.Adam(params, lr=args.lr)
     if state:
         gen.load_state_dict(state["geometry"])
         dec.load_state_dict(state["decoder"])

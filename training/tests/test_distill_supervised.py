@@ -1,6 +1,12 @@
+import json
+import shutil
+from pathlib import Path
+
+import pytest
 import torch
 
-from training.distill.supervised import NEAR, loss_fn, sample_targets
+from training.distill.from_pack import load_pack_generator
+from training.distill.supervised import NEAR, continue_pack, loss_fn, sample_targets
 from training.distill.triplane import TriplaneDecoder
 from training.world.grammar import parse
 from training.world.scene import compile_specs, sdf
@@ -23,3 +29,20 @@ def test_sdf_loss_pulls_back_predictions_far_outside_the_band():
     sdf_loss, _ = loss_fn(dec, planes, pts, d, albedo)
     sdf_loss.backward()
     assert dec.out.bias.grad[0] > 0.5
+
+
+def test_a_run_continues_a_packs_supervised_generator_and_refuses_a_distilled_one(tmp_path):
+    pack = Path(__file__).resolve().parents[2] / "models" / "default"
+    shutil.copytree(pack, tmp_path / "pack")
+    manifest_path = tmp_path / "pack" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["generator"].update(kind="score-distillation", version="0.1.0+asd+step300")
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match="'score-distillation'.*continues a supervised one"):
+        continue_pack(tmp_path / "pack")
+    manifest["generator"].update(kind="supervised", step=6603)
+    manifest_path.write_text(json.dumps(manifest))
+    gen, dec, step = continue_pack(tmp_path / "pack")
+    expected, _ = load_pack_generator(pack)
+    assert step == 6603
+    assert all(torch.equal(a, b) for a, b in zip(gen.state_dict().values(), expected.state_dict().values()))
