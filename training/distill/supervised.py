@@ -3,6 +3,7 @@ SDF and albedo, no diffusion prior involved.
 
     python3 -m training.distill.supervised --run supervised-100k --prompts training/data/prompts/train_100k.txt
     ... --init-from models/default     # continue a pack's supervised generator (its step; the optimiser starts anew)
+    ... --final-lr 1e-5                 # cosine decay of the learning rate from --lr to this over the run's steps
 
 It is the upper bound that score distillation is measured against (what this architecture can reach when it sees
 the answer), and an interim generator for the runtime while the distilled one trains.
@@ -12,6 +13,7 @@ prediction outside the band is still pulled back) + L1 of the albedo within ALBE
 """
 import argparse
 import json
+import math
 import random
 import time
 from pathlib import Path
@@ -56,6 +58,12 @@ def loss_fn(decoder, planes, pts, sdf, albedo):
     return sdf_loss, albedo_loss
 
 
+def cosine_lr(step: int, start: int, end: int, lr: float, final_lr: float) -> float:
+    """The learning rate at `step` of a cosine decay from `lr` at `start` to `final_lr` at `end`."""
+    progress = min(1.0, max(0.0, (step - start) / max(1, end - start)))
+    return final_lr + (lr - final_lr) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
 def continue_pack(pack: Path):
     """A pack's supervised generator and decoder, and the step it was exported at (batches go on from there)."""
     section = json.loads((Path(pack) / "manifest.json").read_text())["generator"]
@@ -77,6 +85,8 @@ def main(argv=None):
     ap.add_argument("--prompts-per-step", type=int, default=8)
     ap.add_argument("--points", type=int, default=4096)
     ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--final-lr", type=float, default=None,
+                    help="decay the learning rate (cosine) from --lr where this run starts to this at --steps")
     ap.add_argument("--checkpoint-minutes", type=float, default=5.0)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
@@ -101,6 +111,7 @@ def main(argv=None):
         opt.load_state_dict(state["opt"])
         step = state["step"]
         print(f"resumed at step {step}", flush=True)
+    schedule_start = state.get("schedule_start", step) if state else step  # a resumed run keeps its decay
     run_dir.mkdir(parents=True, exist_ok=True)
     last_save, t0 = time.time(), time.time()
     while step < args.steps:
@@ -114,6 +125,9 @@ def main(argv=None):
         loss = sdf_loss + albedo_loss
         if not torch.isfinite(loss):
             raise FloatingPointError(f"non-finite loss at step {step}")
+        if args.final_lr is not None:
+            for group in opt.param_groups:
+                group["lr"] = cosine_lr(step, schedule_start, args.steps, args.lr, args.final_lr)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -121,14 +135,15 @@ def main(argv=None):
         step += 1
         if step % 25 == 0:
             entry = {"step": step, "sdf_l1": round(sdf_loss.item(), 5), "albedo_l1": round(albedo_loss.item(), 5),
-                     "s_per_step": round((time.time() - t0) / 25, 3)}
+                     "lr": float(f"{opt.param_groups[0]['lr']:.3g}"), "s_per_step": round((time.time() - t0) / 25, 3)}
             print(json.dumps(entry), flush=True)
             with open(run_dir / "log.jsonl", "a") as f:
                 f.write(json.dumps(entry) + "\n")
             t0 = time.time()
         if time.time() - last_save > args.checkpoint_minutes * 60 or step == args.steps:
             save_atomic({"geometry": gen.state_dict(), "decoder": dec.state_dict(), "opt": opt.state_dict(),
-                         "step": step, "kind": "supervised", "text_dim": prior.text_encoder.cfg.width}, state_path)
+                         "step": step, "schedule_start": schedule_start, "kind": "supervised",
+                         "text_dim": prior.text_encoder.cfg.width}, state_path)
             turntable_images(gen, dec, prior, prompts[:4], run_dir / "turntable.png")
             last_save = time.time()
 

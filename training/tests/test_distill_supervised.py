@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from training.distill.from_pack import load_pack_generator
-from training.distill.supervised import NEAR, continue_pack, loss_fn, sample_targets
+from training.distill.supervised import NEAR, continue_pack, cosine_lr, loss_fn, main, sample_targets
 from training.distill.triplane import TriplaneDecoder
 from training.world.grammar import parse
 from training.world.scene import compile_specs, sdf
@@ -46,3 +46,28 @@ def test_a_run_continues_a_packs_supervised_generator_and_refuses_a_distilled_on
     expected, _ = load_pack_generator(pack)
     assert step == 6603
     assert all(torch.equal(a, b) for a, b in zip(gen.state_dict().values(), expected.state_dict().values()))
+
+
+def test_cosine_lr_decays_from_the_runs_start_to_the_final_rate():
+    assert cosine_lr(100, 100, 300, 3e-4, 1e-5) == pytest.approx(3e-4)
+    assert cosine_lr(200, 100, 300, 3e-4, 1e-5) == pytest.approx((3e-4 + 1e-5) / 2)
+    assert cosine_lr(300, 100, 300, 3e-4, 1e-5) == pytest.approx(1e-5)
+    assert cosine_lr(400, 100, 300, 3e-4, 1e-5) == pytest.approx(1e-5)  # past the end: stays at the final rate
+    assert cosine_lr(150, 100, 300, 3e-4, 1e-5) > cosine_lr(160, 100, 300, 3e-4, 1e-5)
+
+
+def test_a_resumed_run_keeps_the_decay_it_started_with(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCALEDREAMER_CACHE", str(tmp_path / "cache"))
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("a red barrel\na tall pine tree\n")
+    bundle = Path(__file__).resolve().parents[1] / "checkpoints" / "prior32_bundle.pt"
+    common = ["--run", "decay", "--prompts", str(prompts), "--prior", str(bundle), "--prompts-per-step", "1",
+              "--points", "64",
+              "--lr", "1e-3", "--final-lr", "1e-5"]
+    main(common + ["--steps", "2"])
+    state_path = tmp_path / "cache" / "distill" / "decay" / "state.pt"
+    assert torch.load(state_path)["schedule_start"] == 0
+    main(common + ["--steps", "3"])  # resumed at step 2: the decay still counts from step 0
+    state = torch.load(state_path)
+    assert state["step"] == 3 and state["schedule_start"] == 0
+    assert state["opt"]["param_groups"][0]["lr"] == pytest.approx(cosine_lr(2, 0, 3, 1e-3, 1e-5))
