@@ -74,12 +74,13 @@ def test_the_manifest_records_how_a_distilled_generator_was_trained():
     assert "anchor" not in training_summary(state) and "init" not in training_summary(state)
 
 
-def test_evaluation_renders_with_the_renderer_a_generator_was_trained_with():
-    from pathlib import Path
+def test_evaluation_renders_with_the_renderer_a_generator_was_trained_with(tmp_path):
+    import json
     from training.distill.evaluate import pack_render_config
     from training.distill.renderer import RenderConfig
     from training.distill.train import parse_args
     args = parse_args(["--run", "r", "--prompts", "p.txt", "--samples", "96", "--beta", "0.01"])
     assert RenderConfig.of_run({k: str(v) for k, v in vars(args).items()}) == RenderConfig(samples=96, beta=0.01)
     assert RenderConfig.of_run({}) == RenderConfig()  # runs saved before --beta
-    assert pack_render_config(Path(__file__).resolve().parents[2] / "models" / "default") == RenderConfig(48, 0.03)
+    (tmp_path / "decoder.json").write_text(json.dumps({"renderer": {"samples": 64, "beta": 0.02}}))
+    assert pack_render_config(tmp_path) == RenderConfig(samples=64, beta=0.02)
