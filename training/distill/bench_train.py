@@ -2,7 +2,7 @@
 spent in the prior (the guidance's UNet calls), the renderer (forward and backward) and the generator (forward and
 backward, plus the optimiser step).
 
-    python3 -m training.distill.bench_train [--prior BUNDLE] [--steps 8] [--threads 1] [--guidance asd]
+    python3 -m training.distill.bench_train [--prior BUNDLE] [--steps 8] [--threads 1] [--guidance asd] [--samples S --beta B]
 
 The stages are the ones DistillationSystem.forward chains, run one by one with the render's input detached so that
 each backward is timed on its own; the gradients and the update are the same as in training. Prints JSON."""
@@ -19,6 +19,7 @@ from ..world.camera import sample_cameras, view_prompt
 from ..world.pool import random_backgrounds
 from ..world.prompts import read_lines
 from .prior_bundle import load_prior
+from .renderer import RenderConfig
 from .system import DistillationSystem, SystemConfig, sample_prompts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,11 +57,12 @@ def timed_step(system: DistillationSystem, opt, prompts, g: torch.Generator) -> 
 
 
 def measure(prior: Path = DEFAULT_PRIOR, guidance: str = "asd", steps: int = 8, warmup: int = 2,
-            prompts_per_step: int = 4, views: int = 2) -> dict:
-    """Median step time over `steps` steps after `warmup`, with the threads torch is set to."""
+            prompts_per_step: int = 4, views: int = 2, render: RenderConfig = RenderConfig()) -> dict:
+    """Median step time over `steps` steps after `warmup`, with the threads torch is set to and the renderer
+    settings `render` (a pack's generator is measured with the samples and beta it was trained with)."""
     torch.manual_seed(0)
     system = DistillationSystem(SystemConfig(guidance_type=guidance, prompts_per_step=prompts_per_step,
-                                             views_per_prompt=views), load_prior(prior))
+                                             views_per_prompt=views, render=render), load_prior(prior))
     opt = torch.optim.Adam(system.trainable_parameters(), lr=1e-4)
     prompts, rng, g = read_lines(PROMPTS), random.Random(0), torch.Generator().manual_seed(0)
     laps = [timed_step(system, opt, sample_prompts(prompts, prompts_per_step, rng), g)
@@ -71,7 +73,7 @@ def measure(prior: Path = DEFAULT_PRIOR, guidance: str = "asd", steps: int = 8, 
             "share": {k: round(v / sum(totals.values()), 3) for k, v in totals.items()},
             "guidance": guidance, "prompts_per_step": prompts_per_step, "views": views,
             "threads": torch.get_num_threads(), "resolution": system.cfg.resolution,
-            "samples": system.cfg.render.samples, "steps": steps}
+            "samples": system.cfg.render.samples, "beta": system.cfg.render.beta, "steps": steps}
 
 
 def main(argv=None):
@@ -83,9 +85,12 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--prompts-per-step", type=int, default=4)
     ap.add_argument("--views", type=int, default=2)
+    ap.add_argument("--samples", type=int, default=RenderConfig.samples, help="samples per ray")
+    ap.add_argument("--beta", type=float, default=RenderConfig.beta, help="VolSDF beta")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
-    print(json.dumps(measure(args.prior, args.guidance, args.steps, args.warmup, args.prompts_per_step, args.views)))
+    print(json.dumps(measure(args.prior, args.guidance, args.steps, args.warmup, args.prompts_per_step, args.views,
+                             RenderConfig(samples=args.samples, beta=args.beta))))
 
 
 if __name__ == "__main__":

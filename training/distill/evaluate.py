@@ -129,7 +129,7 @@ def main(argv=None):
     if args.pack:
         result["generator_ms_ort"] = round(planes_for.forward_ms(read_lines(DEFAULT_SETS["heldout"])[0]), 2)
         torch.set_num_threads(1)  # what training.distill.train runs with per process (one per core)
-        result["training"] = measure()
+        result["training"] = measure(render=render)  # the recipe the pack was trained with
         result["train_steps_per_s"] = result["training"]["train_steps_per_s"]
         result["table"] = table_rows(TABLE)
     if args.out:
