@@ -6,8 +6,10 @@ of the evaluation prompt files (test.txt, which holds test_500.txt), so that its
 is measured, not assumed. The prior and the generators never see test-split assets.
 
 Loss = CLIP's symmetric InfoNCE (image -> text with hard negative prompts added to the candidates) + the attribute
-heads' cross-entropy. Resumable: state in ~/.cache/scaledreamer/evaluator/state.pt, saved every few minutes.
-At the end (or with --export-only) the fp16 weights go to training/evaluator/weights.pt, which is committed.
+heads' cross-entropy (+ with --attribute-sets N, for N images of each batch, the zero-shot attribute test itself as a
+loss: attribute_sets.py). --init-from WEIGHTS fine-tunes a committed evaluator (give the new run its own --state).
+Resumable: state in ~/.cache/scaledreamer/evaluator/state.pt, saved every few minutes.
+At the end the fp16 weights go to --export (default training/evaluator/weights.pt, which is committed).
 """
 import argparse
 import json
@@ -25,6 +27,8 @@ from ..world.grammar import parse
 from ..world.pool import DEFAULT_DIR, RenderPool
 from ..world.prompts import read_lines
 from ..world.views import render_eval_views
+from .api import Evaluator as LoadedEvaluator
+from .attribute_sets import AttributeSets
 from .attributes import HEADS, applicable, targets_and_stated
 from .model import Evaluator, EvaluatorConfig
 from .negatives import perturb
@@ -43,6 +47,8 @@ class TrainConfig:
     lr: float = 1e-3
     warmup: int = 100
     attribute_weight: float = 1.0
+    attribute_sets: int = 0  # images per batch scored against a full alternative set (0: evaluator v3's recipe)
+    attribute_set_weight: float = 1.0
     checkpoint_minutes: float = 3.0
     validate_every: int = 250
     rescan_every: int = 500
@@ -71,9 +77,10 @@ def load_pool(pool_dir: Path, test_pool_dir: Path) -> RenderPool:
     return pool
 
 
-def train(cfg: TrainConfig, pool_dir: Path, state_path: Path, test_pool_dir: Path) -> None:
+def train(cfg: TrainConfig, pool_dir: Path, state_path: Path, test_pool_dir: Path, init_from: Path = None,
+          export_to: Path = WEIGHTS) -> None:
     torch.manual_seed(cfg.seed)
-    model = Evaluator(EvaluatorConfig())
+    model = LoadedEvaluator.load(init_from).net if init_from else Evaluator(EvaluatorConfig())
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.01)
     step, rng, g = 0, random.Random(cfg.seed), torch.Generator().manual_seed(cfg.seed)
     state = load_if_exists(state_path)
@@ -84,7 +91,7 @@ def train(cfg: TrainConfig, pool_dir: Path, state_path: Path, test_pool_dir: Pat
         g.set_state(state["g"])
         print(f"resumed at step {step}", flush=True)
     pool = load_pool(pool_dir, test_pool_dir)
-    specs = {}
+    specs, attribute_sets = {}, AttributeSets()
     val_prompts = read_lines(PROMPTS_DIR / "validation.txt")[:200]
     val_images = render_eval_views(val_prompts)
     last_save, t0 = time.time(), time.time()
@@ -107,6 +114,11 @@ def train(cfg: TrainConfig, pool_dir: Path, state_path: Path, test_pool_dir: Pat
         attr_loss = sum((F.cross_entropy(head_logits[h], labels[:, i], reduction="none") * mask[:, i]).sum()
                         / mask[:, i].sum().clamp(min=1) for i, h in enumerate(HEADS)) / len(HEADS)
         loss = clip_loss + cfg.attribute_weight * attr_loss
+        set_loss = None
+        if cfg.attribute_sets:
+            set_loss = attribute_sets.loss(model, img_emb[:cfg.attribute_sets], batch_specs[:cfg.attribute_sets],
+                                           scale, rng)
+            loss = loss + cfg.attribute_set_weight * set_loss
         for group in opt.param_groups:
             group["lr"] = _lr(cfg, step)
         opt.zero_grad()
@@ -114,8 +126,9 @@ def train(cfg: TrainConfig, pool_dir: Path, state_path: Path, test_pool_dir: Pat
         opt.step()
         step += 1
         if step % 25 == 0:
+            sets = {"sets": round(set_loss.item(), 4)} if set_loss is not None else {}
             print(json.dumps({"step": step, "clip": round(clip_loss.item(), 4), "attr": round(attr_loss.item(), 4),
-                              "s_per_step": round((time.time() - t0) / 25, 3)}), flush=True)
+                              **sets, "s_per_step": round((time.time() - t0) / 25, 3)}), flush=True)
             t0 = time.time()
         if step % cfg.rescan_every == 0:
             pool = load_pool(pool_dir, test_pool_dir)  # shards keep arriving while the pools are rendered
@@ -126,25 +139,31 @@ def train(cfg: TrainConfig, pool_dir: Path, state_path: Path, test_pool_dir: Pat
             save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "rng": rng,
                          "g": g.get_state(), "config": asdict(cfg)}, state_path)
             last_save = time.time()
-    export(model)
+    export(model, export_to)
 
 
-def export(model: Evaluator) -> None:
+def export(model: Evaluator, path: Path) -> None:
     weights = {k: v.half() for k, v in model.state_dict().items()}
-    torch.save({"config": asdict(model.cfg), "weights": weights}, WEIGHTS)
-    print(f"exported {WEIGHTS} ({WEIGHTS.stat().st_size / 1e6:.1f} MB)", flush=True)
+    torch.save({"config": asdict(model.cfg), "weights": weights}, path)
+    print(f"exported {path} ({path.stat().st_size / 1e6:.1f} MB)", flush=True)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--steps", type=int, default=TrainConfig.steps)
+    ap.add_argument("--lr", type=float, default=TrainConfig.lr)
+    ap.add_argument("--warmup", type=int, default=TrainConfig.warmup)
+    ap.add_argument("--attribute-sets", type=int, default=TrainConfig.attribute_sets)
+    ap.add_argument("--init-from", type=Path, help="committed evaluator weights to fine-tune (e.g. weights.pt)")
+    ap.add_argument("--export", type=Path, default=WEIGHTS, help="where the fp16 weights go at the end")
     ap.add_argument("--pool", type=Path, default=DEFAULT_DIR)
     ap.add_argument("--test-pool", type=Path, default=DEFAULT_DIR.parent / "test")
     ap.add_argument("--state", type=Path, default=cache_dir() / "evaluator" / "state.pt")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
-    train(TrainConfig(steps=args.steps), args.pool, args.state, args.test_pool)
+    cfg = TrainConfig(steps=args.steps, lr=args.lr, warmup=args.warmup, attribute_sets=args.attribute_sets)
+    train(cfg, args.pool, args.state, args.test_pool, args.init_from, args.export)
 
 
 if __name__ == "__main__":
