@@ -110,6 +110,8 @@ def main(argv=None):
     source.add_argument("--run", help="a training run in ~/.cache/scaledreamer/distill")
     ap.add_argument("--prior", type=Path, default=None, help="with --run: the prior bundle it was trained against")
     ap.add_argument("--limit", type=int, default=None, help="first N prompts of each set (quick checks)")
+    ap.add_argument("--sets", nargs="+", choices=sorted(DEFAULT_SETS), default=list(DEFAULT_SETS),
+                    help="prompt sets to evaluate (quick checks; R@1 is among the set's evaluated prompts)")
     ap.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     ap.add_argument("--markdown", action="store_true")
     ap.add_argument("--threads", type=int, default=2)
@@ -119,7 +121,8 @@ def main(argv=None):
     evaluator = Evaluator.load()
     result = {**about, "evaluator": evaluator.version, "renderer": {"samples": render.samples, "beta": render.beta},
               "sets": {}}
-    for name, path in DEFAULT_SETS.items():
+    for name in args.sets:
+        path = DEFAULT_SETS[name]
         prompts = read_lines(path)[:args.limit]
         result["sets"][name] = {"file": str(path.relative_to(ROOT)),
                                 **evaluate_set(planes_for, dec, evaluator, prompts, render=render)}

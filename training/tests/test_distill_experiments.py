@@ -4,7 +4,7 @@ import json
 import pytest
 import torch
 
-from training.distill import experiments
+from training.distill import evaluate, experiments
 from training.tests.distill_fixtures import tiny_prior
 
 
@@ -31,6 +31,14 @@ def test_runs_evaluates_and_skips_what_is_done(tmp_path, monkeypatch):
 
     monkeypatch.setattr(experiments, "run_experiment", lambda *a: pytest.fail("a finished experiment ran again"))
     experiments.main(argv)
+
+    # A quick check of one set: only that set is rendered and scored, R@1 among its own prompts.
+    quick = tmp_path / "quick.json"
+    evaluate.main(["--run", a[a.index("--run") + 1], "--prior", str(bundle), "--sets", "heldout", "--limit", "3",
+                   "--threads", "1", "--out", str(quick)])
+    result = json.loads(quick.read_text())
+    assert list(result["sets"]) == ["heldout"] and result["sets"]["heldout"]["prompts"] == 3
+    assert "r1_heldout" in result and "r1_train" not in result
 
 
 def test_unknown_experiment_names_fail_fast():
