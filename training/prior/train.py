@@ -57,11 +57,16 @@ class TrainConfig:
     # The training step of the weights a run starts from (--init-from): the step count, and so the version a pack
     # export records, continues from it, and the warmup restarts there because the optimiser is fresh.
     init_step: int = 0
+    # Steps before `steps` over which the rate falls linearly to 0 (0: none). A run with no known end keeps a
+    # constant rate and leaves the annealing to the EMA; a run given an end cools down into it.
+    cooldown_steps: int = 0
 
 
 def learning_rate(step: int, cfg: TrainConfig) -> float:
-    """Linear warmup, then constant: the run has no known end, and the EMA does the annealing's job."""
-    return cfg.lr * min(1.0, (step - cfg.init_step + 1) / cfg.warmup_steps)
+    """Linear warmup, then constant, then (with cooldown_steps) a linear fall to 0 at cfg.steps."""
+    warmup = min(1.0, (step - cfg.init_step + 1) / cfg.warmup_steps)
+    cooldown = min(1.0, max(cfg.steps - step, 0) / cfg.cooldown_steps) if cfg.cooldown_steps else 1.0
+    return cfg.lr * warmup * cooldown
 
 
 class Trainer:
@@ -219,6 +224,8 @@ def main(argv=None):
     ap.add_argument("--pool", type=Path, default=DEFAULT_DIR)
     ap.add_argument("--out", type=Path, default=cache_dir() / "prior")
     ap.add_argument("--steps", type=int, default=TrainConfig.steps)
+    ap.add_argument("--cooldown-steps", type=int, default=0,
+                    help="the last N steps before --steps take the learning rate linearly to 0")
     # One thread: on this shared 2-core machine a 2-thread step waits at every OpenMP barrier for whichever core
     # another job holds (measured 4-7 s per training step with 2 threads vs 0.6 s with 1 while one other job ran).
     ap.add_argument("--threads", type=int, default=1)
@@ -238,7 +245,7 @@ def main(argv=None):
     log = lambda msg: print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
     saved = load_if_exists(args.out / "last.pt")
     cfg = config_from_dict(TrainConfig, saved["config"]) if saved else fresh_config(args)
-    cfg.steps = args.steps
+    cfg.steps, cfg.cooldown_steps = args.steps, args.cooldown_steps
     trainer = Trainer(cfg, args.pool, args.out, args.samples)
     if saved:
         trainer.load(saved)

@@ -101,3 +101,24 @@ def test_a_fresh_run_can_start_from_a_bundles_unet(tmp_path):
     expected = source.ema.unet.state_dict()
     for prefix in ("model", "ema"):
         assert all(torch.equal(state[prefix][f"unet.{k}"], v) for k, v in expected.items())
+
+
+def test_cooldown_takes_the_rate_linearly_to_zero_at_the_last_step():
+    from training.prior.train import TrainConfig, learning_rate
+    cfg = TrainConfig(lr=4e-4, warmup_steps=500, init_step=16079, steps=20000, cooldown_steps=2000)
+    assert learning_rate(16079, cfg) == pytest.approx(4e-4 / 500)
+    assert learning_rate(17999, cfg) == pytest.approx(4e-4)
+    assert learning_rate(19000, cfg) == pytest.approx(2e-4)
+    assert learning_rate(20000, cfg) == 0.0
+    assert learning_rate(19000, TrainConfig(lr=4e-4, warmup_steps=500, steps=20000)) == pytest.approx(4e-4)
+
+
+def test_cooldown_is_a_run_setting_that_a_resume_may_change(tmp_path):
+    from training.prior.train import main
+    pool = write_fake_pool(tmp_path / "pool")
+    common = ["--pool", str(pool), "--out", str(tmp_path / "run"), "--samples", str(tmp_path / "s.png")]
+    main(common + ["--steps", "1"])
+    main(common + ["--steps", "2", "--cooldown-steps", "5"])
+    state = torch.load(tmp_path / "run" / "last.pt")
+    assert state["step"] == 2
+    assert (state["config"]["steps"], state["config"]["cooldown_steps"]) == (2, 5)
