@@ -7,8 +7,12 @@ checkpoint in ~/.cache/scaledreamer/distill/NAME with the prior it was trained a
 For each prompt set: render 4 views per prompt (docs: training/world/views.py) and score them with the evaluator
 (CLIP similarity, R@1 among the set, attribute accuracy, also per attribute), and compare the decoded field with the ground truth
 (IoU on a 64^3 grid at the best quarter turn, Chamfer, surface colour error). Prints JSON; --markdown adds a table.
+A cut-off evaluation resumes: each finished chunk of 50 prompts is kept in ~/.cache/scaledreamer/eval-progress
+(keyed by the generator's weights, the evaluator, the renderer and the prompts), so rerunning the same command
+picks up where it stopped; the file is removed once its set is scored.
 """
 import argparse
+import hashlib
 import json
 import statistics
 from pathlib import Path
@@ -16,7 +20,7 @@ from typing import Callable, List, Optional
 
 import torch
 
-from ..common.checkpoint import cache_dir
+from ..common.checkpoint import cache_dir, load_if_exists, save_atomic
 from ..evaluator.api import Evaluator
 from ..world.grammar import parse
 from ..world.metrics3d import compare, field_grids, spec_grids
@@ -47,10 +51,12 @@ def load_run(run: str, prior):
 
 @torch.no_grad()
 def evaluate_set(planes_for: Callable[[List[str]], torch.Tensor], dec, evaluator, prompts, grid: int = 64,
-                 batch: int = 50, render: RenderConfig = RenderConfig()) -> dict:
+                 batch: int = 50, render: RenderConfig = RenderConfig(), progress: Optional[Path] = None) -> dict:
+    """progress: a file that keeps the finished chunks, so a run cut off part way picks up where it stopped."""
     views = len(EVAL_AZIMUTHS)
-    images, metrics = [], []
-    for i in range(0, len(prompts), batch):
+    done = load_if_exists(progress) if progress else None
+    images, metrics = (done["images"], done["metrics"]) if done else ([], [])
+    for i in range(len(metrics), len(prompts), batch):
         chunk = prompts[i:i + batch]
         planes = planes_for(chunk)
         for j in range(0, len(chunk), 8):
@@ -62,10 +68,21 @@ def evaluate_set(planes_for: Callable[[List[str]], torch.Tensor], dec, evaluator
             sdf = lambda x: dec(p, x[None])[0][0]
             albedo = lambda x: dec(p, x[None])[1][0]
             metrics.append(compare(*field_grids(sdf, albedo, grid), *spec_grids(parse(prompt), grid)))
+        if progress:
+            save_atomic({"images": images, "metrics": metrics}, progress)
     scores = evaluator.score(torch.cat(images), prompts, views)
+    if progress:
+        progress.unlink(missing_ok=True)
     mean = lambda key: statistics.fmean(m[key] for m in metrics if m[key] == m[key])  # NaN-safe
     return {"clip_sim": scores["clip_sim"], "r1": scores["r1"], "attr_acc": scores["attr_acc"],
             "attr_acc_per_attribute": scores["attr_acc_per_attribute"], "iou": mean("iou"), "chamfer": mean("chamfer"), "colour_err": mean("colour_err"), "prompts": len(prompts)}
+
+
+def progress_file(weights: Path, evaluator_version: str, render: RenderConfig, prompts: List[str]) -> Path:
+    """One file per (generator weights, evaluator, renderer, prompt list): a rerun of the same command resumes it."""
+    key = json.dumps([hashlib.sha256(weights.read_bytes()).hexdigest(), evaluator_version, render.samples,
+                      render.beta, prompts])
+    return cache_dir() / "eval-progress" / (hashlib.sha256(key.encode()).hexdigest()[:16] + ".pt")
 
 
 def run_generator(run: str, prior_path: Optional[Path]):
@@ -118,6 +135,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     planes_for, dec, about, render = pack_generator(args.pack) if args.pack else run_generator(args.run, args.prior)
+    # the pack's manifest holds every file's sha256; a run's state.pt holds its weights
+    weights = args.pack / "manifest.json" if args.pack else cache_dir() / "distill" / args.run / "state.pt"
     evaluator = Evaluator.load()
     result = {**about, "evaluator": evaluator.version, "renderer": {"samples": render.samples, "beta": render.beta},
               "sets": {}}
@@ -125,7 +144,8 @@ def main(argv=None):
         path = DEFAULT_SETS[name]
         prompts = read_lines(path)[:args.limit]
         result["sets"][name] = {"file": str(path.relative_to(ROOT)),
-                                **evaluate_set(planes_for, dec, evaluator, prompts, render=render)}
+                                **evaluate_set(planes_for, dec, evaluator, prompts, render=render,
+                                               progress=progress_file(weights, evaluator.version, render, prompts))}
     for name, figures in result["sets"].items():  # the issue's flat keys (iou_heldout, r1_train, ...)
         for key in ("iou", "r1", "clip_sim", "attr_acc", "colour_err"):
             result[f"{key}_{name}"] = figures[key]
