@@ -1,11 +1,13 @@
 """Export the trained prior (EMA weights) into the model pack, with golden vectors for the onnxruntime parity tests.
 
     python3 -m training.prior.export [--checkpoint ~/.cache/scaledreamer/prior/last.pt] [--pack models/default]
+        [--milestone training/checkpoints/prior32_bundle.pt]
 
 Writes text_encoder.onnx, unet.onnx, schedule.json, vocab.json, tokenizer_vectors.json, golden/prior.json (+ .bin)
 and the prior's entries of manifest.json. Contract: docs/model-pack.md. The UNet's weights are stored as float16
 by default (--unet-weights float32 to keep them exact): a 9M-parameter UNet is 36 MB in float32, most of the pack's
 40 MB budget. The golden vectors come from the float16-rounded weights, so the parity tests stay at ~1e-6.
+--milestone also writes the committed milestone bundle (training/checkpoints/README.md) from the same EMA weights.
 """
 import argparse
 import json
@@ -15,7 +17,7 @@ from typing import Dict
 
 import torch
 
-from ..common.checkpoint import cache_dir
+from ..common.checkpoint import cache_dir, save_atomic
 from ..common.half_weights import export_onnx as export_graph
 from ..common.manifest import file_entry, update_manifest
 from ..world.camera import CAMERA_DIM, fixed_cameras
@@ -45,6 +47,14 @@ def load_ema(checkpoint: Path) -> DiffusionPrior:
     model.load_state_dict(state["ema"])
     model.step = state["step"]
     return model.eval()
+
+
+def milestone_bundle(model: DiffusionPrior) -> dict:
+    """The bundle with its UNet in float16 (what the pack ships) and the text encoder exact (the generator reads its
+    states), plus the step, small enough for git history; load_prior casts it back to float32."""
+    blob = model.bundle()
+    blob["unet"]["state"] = {k: v.half() if v.is_floating_point() else v for k, v in blob["unet"]["state"].items()}
+    return {**blob, "step": model.step}
 
 
 def tokenizer_vectors(tok: WordTokenizer) -> Dict:
@@ -156,9 +166,13 @@ def main(argv=None):
     ap.add_argument("--checkpoint", type=Path, default=cache_dir() / "prior" / "last.pt")
     ap.add_argument("--pack", type=Path, default=REPO / "models" / "default")
     ap.add_argument("--unet-weights", choices=["float16", "float32"], default="float16")
+    ap.add_argument("--milestone", type=Path, default=None, help="also write the float16 milestone bundle here")
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
-    manifest = export(load_ema(args.checkpoint), args.pack, args.unet_weights)
+    model = load_ema(args.checkpoint)
+    manifest = export(model, args.pack, args.unet_weights)
+    if args.milestone:
+        save_atomic(milestone_bundle(model), args.milestone)
     mb = sum(f["bytes"] for f in manifest["files"].values()) / 1e6
     print(json.dumps({"pack": str(args.pack), "prior_version": manifest["prior"]["version"], "pack_mb": round(mb, 2)}))
 

@@ -58,3 +58,20 @@ def test_export_keeps_other_sections(tmp_path):
          "files": {"generator.onnx": {"role": "generator"}}}))
     manifest = export(DiffusionPrior(tiny_config()).eval(), tmp_path)
     assert manifest["generator"] == {"version": "x"} and "generator.onnx" in manifest["files"]
+
+
+def test_the_milestone_bundle_loads_back_as_the_float16_rounded_prior(tmp_path):
+    from training.common.checkpoint import save_atomic
+    from training.distill.prior_bundle import load_prior
+    from training.prior.export import milestone_bundle
+    model = DiffusionPrior(tiny_config()).eval()
+    wake_zero_inits(model)
+    model.step = 123
+    save_atomic(milestone_bundle(model), tmp_path / "milestone.pt")
+    blob = torch.load(tmp_path / "milestone.pt")
+    assert blob["step"] == 123
+    assert {v.dtype for v in blob["unet"]["state"].values()} == {torch.float16}
+    assert all(torch.equal(v, model.text_encoder.state_dict()[k]) for k, v in blob["text_encoder"]["state"].items())
+    loaded = load_prior(tmp_path / "milestone.pt")
+    for k, v in loaded.unet.state_dict().items():
+        assert v.dtype == torch.float32 and torch.equal(v, model.unet.state_dict()[k].half().float())
