@@ -1,4 +1,4 @@
-import torch
+from training.common.threads import set_threads
 
 # Tests share two cores with everything else; one thread avoids OpenMP oversubscription stalls.
-torch.set_num_threads(1)
+set_threads(1)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from ..common.threads import set_threads
 from ..world.camera import sample_cameras, view_prompt
 from ..world.pool import random_backgrounds
 from ..world.prompts import read_lines
@@ -88,7 +89,7 @@ def main(argv=None):
     ap.add_argument("--samples", type=int, default=RenderConfig.samples, help="samples per ray")
     ap.add_argument("--beta", type=float, default=RenderConfig.beta, help="VolSDF beta")
     args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     print(json.dumps(measure(args.prior, args.guidance, args.steps, args.warmup, args.prompts_per_step, args.views,
                              RenderConfig(samples=args.samples, beta=args.beta))))
 

@@ -21,6 +21,7 @@ from typing import Callable, List, Optional
 import torch
 
 from ..common.checkpoint import cache_dir, load_if_exists, save_atomic
+from ..common.threads import set_threads
 from ..evaluator.api import Evaluator
 from ..world.grammar import parse
 from ..world.metrics3d import compare, field_grids, spec_grids
@@ -133,7 +134,7 @@ def main(argv=None):
     ap.add_argument("--markdown", action="store_true")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     planes_for, dec, about, render = pack_generator(args.pack) if args.pack else run_generator(args.run, args.prior)
     # the pack's manifest holds every file's sha256; a run's state.pt holds its weights
     weights = args.pack / "manifest.json" if args.pack else cache_dir() / "distill" / args.run / "state.pt"
@@ -151,7 +152,7 @@ def main(argv=None):
             result[f"{key}_{name}"] = figures[key]
     if args.pack:
         result["generator_ms_ort"] = round(planes_for.forward_ms(read_lines(DEFAULT_SETS["heldout"])[0]), 2)
-        torch.set_num_threads(1)  # what training.distill.train runs with per process (one per core)
+        set_threads(1)  # what training.distill.train runs with per process (one per core)
         result["training"] = measure(render=render)  # the recipe the pack was trained with
         result["train_steps_per_s"] = result["training"]["train_steps_per_s"]
         result["table"] = table_rows(TABLE)

@@ -22,6 +22,7 @@ from typing import Dict, List, Optional
 
 import torch
 
+from ..common.threads import set_threads
 from ..evaluator.api import Evaluator
 from ..world.prompts import read_lines
 from .evaluate import DEFAULT_SETS, evaluate_set, load_run
@@ -152,7 +153,7 @@ def main(argv=None):
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--sheets", type=Path, default=SHEETS)
     args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     experiments = select(args.only)
     results = json.loads(args.out.read_text()) if args.out.exists() else {}
     evaluator = Evaluator.load()

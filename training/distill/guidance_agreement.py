@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from ..common.threads import set_threads
 from ..world.camera import sample_cameras, view_prompt
 from .from_pack import load_pack_generator
 from .guidance import DEFAULTS, make_guidance
@@ -28,7 +29,7 @@ def main(argv=None):
     ap.add_argument("--prior", type=Path, default=ROOT / "training" / "checkpoints" / "prior32_bundle.pt")
     ap.add_argument("--pack", type=Path, default=ROOT / "models" / "default")
     args = ap.parse_args(argv)
-    torch.set_num_threads(1)
+    set_threads(1)
     prior = load_prior(args.prior)
     generator, decoder = load_pack_generator(args.pack)
     g = torch.Generator().manual_seed(0)

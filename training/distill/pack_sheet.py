@@ -10,6 +10,7 @@ from pathlib import Path
 
 import torch
 
+from ..common.threads import set_threads
 from ..world.prompts import read_lines
 from .evaluate import DEFAULT_SETS, ROOT, pack_render_config
 from .from_pack import load_pack_generator
@@ -26,7 +27,7 @@ def main(argv=None):
     ap.add_argument("--prompts", type=int, default=8)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     prior = load_prior(args.prior)
     generator, decoder = load_pack_generator(args.pack)
     prompts = read_lines(DEFAULT_SETS["heldout"])[:args.prompts]

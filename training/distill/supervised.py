@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 
 from ..common.checkpoint import cache_dir, load_if_exists, save_atomic
+from ..common.threads import set_threads
 from ..world.grammar import parse
 from ..world.prompts import read_lines
 from ..world.scene import albedo_points, compile_specs, sdf_points
@@ -90,7 +91,7 @@ def main(argv=None):
     ap.add_argument("--checkpoint-minutes", type=float, default=5.0)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     torch.manual_seed(0)
     prior = load_prior(args.prior)
     prompts = read_lines(args.prompts)

@@ -20,6 +20,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
 from ..common.checkpoint import cache_dir, load_if_exists, save_atomic
+from ..common.threads import set_threads
 from ..world.camera import fixed_cameras
 from ..world.prompts import read_lines
 from .anchor import GeometryAnchor
@@ -197,7 +198,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     result = train(args)
     print(json.dumps({"steps": result.steps, "run_dir": str(result.run_dir)}))
 

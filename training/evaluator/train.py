@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from ..common.checkpoint import cache_dir, load_if_exists, save_atomic
+from ..common.threads import set_threads
 from ..world.grammar import parse
 from ..world.pool import DEFAULT_DIR, RenderPool
 from ..world.prompts import read_lines
@@ -161,7 +162,7 @@ def main(argv=None):
     ap.add_argument("--state", type=Path, default=cache_dir() / "evaluator" / "state.pt")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     cfg = TrainConfig(steps=args.steps, lr=args.lr, warmup=args.warmup, attribute_sets=args.attribute_sets)
     train(cfg, args.pool, args.state, args.test_pool, args.init_from, args.export)
 

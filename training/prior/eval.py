@@ -23,6 +23,7 @@ from typing import Dict, List
 
 import torch
 
+from ..common.threads import set_threads
 from ..world.camera import view_prompt
 from ..world.prompts import read_lines
 from ..world.views import EVAL_AZIMUTHS, EVAL_ELEVATION, eval_cameras
@@ -121,7 +122,7 @@ def main(argv=None):
     # another job holds (measured 4-7 s per training step with 2 threads vs 0.6 s with 1 while one other job ran).
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     from ..evaluator.api import Evaluator
     evaluator = Evaluator.load()
     model = load_prior_weights(args.checkpoint) if args.checkpoint else PackPrior(args.pack, args.threads)

@@ -20,6 +20,7 @@ import torch
 from ..common.checkpoint import cache_dir, save_atomic
 from ..common.half_weights import export_onnx as export_graph
 from ..common.manifest import file_entry, update_manifest
+from ..common.threads import set_threads
 from ..world.camera import CAMERA_DIM, fixed_cameras
 from .model import DiffusionPrior, PriorConfig, config_from_dict
 from .tokenizer import WordTokenizer
@@ -168,7 +169,7 @@ def main(argv=None):
     ap.add_argument("--unet-weights", choices=["float16", "float32"], default="float16")
     ap.add_argument("--milestone", type=Path, default=None, help="also write the float16 milestone bundle here")
     args = ap.parse_args(argv)
-    torch.set_num_threads(2)
+    set_threads(2)
     model = load_ema(args.checkpoint)
     manifest = export(model, args.pack, args.unet_weights)
     if args.milestone:

@@ -19,6 +19,7 @@ import torch
 
 from ..common.checkpoint import cache_dir, load_if_exists, save_atomic
 from ..common.contact_sheet import contact_sheet
+from ..common.threads import set_threads
 from ..world.camera import fixed_cameras, view_prompt
 from ..world.pool import DEFAULT_DIR
 from ..world.prompts import read_lines
@@ -241,7 +242,7 @@ def main(argv=None):
                        "starts the run (model and EMA; the optimiser starts afresh): resuming a lost cache")
     fresh.add_argument("--init-step", type=int, default=0, help="the training step of the --init-from weights")
     args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     log = lambda msg: print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
     saved = load_if_exists(args.out / "last.pt")
     cfg = config_from_dict(TrainConfig, saved["config"]) if saved else fresh_config(args)

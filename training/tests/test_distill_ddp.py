@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.multiprocessing as mp
 
+from training.common.threads import set_threads
 from training.distill import train as distill_train
 from training.tests.distill_fixtures import tiny_prior
 
@@ -19,7 +20,7 @@ def _free_port() -> int:
 def _worker(rank, world, port, bundle, prompts, cache, out):
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world),
                       SCALEDREAMER_CACHE=str(cache))
-    torch.set_num_threads(1)
+    set_threads(1)
     args = distill_train.parse_args(["--run", "ddp-test", "--prompts", str(prompts), "--prior", str(bundle),
                                      "--steps", "2", "--prompts-per-step", "1", "--views", "1", "--lr", "1e-2",
                                      "--checkpoint-minutes", "1000", "--resolution", "16", "--samples", "8"])

@@ -6,6 +6,7 @@ from pathlib import Path
 import torch
 
 from ..common.contact_sheet import contact_sheet
+from ..common.threads import set_threads
 from .assets import CATEGORIES
 from .camera import fixed_cameras, sample_cameras, view_suffix
 from .grammar import parse
@@ -21,7 +22,7 @@ def main(argv=None):
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--resolution", type=int, default=64)
     args = ap.parse_args(argv)
-    torch.set_num_threads(2)
+    set_threads(2)
     rng = random.Random(7)
     specs = [parse(f"a {c}") for c in sorted(CATEGORIES)]              # every category, default look
     specs += [sample_spec(rng, composition_share=0.0) for _ in range(15)]  # attributes, sizes, part clauses

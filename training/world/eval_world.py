@@ -11,6 +11,7 @@ from pathlib import Path
 
 import torch
 
+from ..common.threads import set_threads
 from ..evaluator.api import Evaluator
 from .assets import CATEGORIES
 from .camera import sample_cameras
@@ -36,7 +37,7 @@ def render_throughput(batch: int = 128, repeats: int = 5) -> float:
 
 
 def main():
-    torch.set_num_threads(2)
+    set_threads(2)
     prompts = read_lines(ROOT / "training" / "data" / "prompts" / "test_500.txt")
     scores = Evaluator.load().score(render_eval_views(prompts), prompts, 4)
     result = {

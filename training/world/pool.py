@@ -13,6 +13,7 @@ from typing import List
 
 import torch
 
+from ..common.threads import set_threads
 from .camera import Cameras, sample_cameras
 from .grammar import parse
 from .prompts import sample_split_specs, split_of
@@ -101,7 +102,7 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
     for index in range((args.images + SHARD_SIZE - 1) // SHARD_SIZE):
         path = args.out / f"shard_{index:04d}.pt"

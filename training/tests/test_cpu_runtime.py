@@ -1,4 +1,5 @@
-"""The allocator settings every training entry point runs with (training/__init__.py): freed memory stays mapped."""
+"""The CPU settings every training process runs with: freed memory stays mapped (training/__init__.py), and one
+thread count for PyTorch and OpenBLAS (training.common.threads)."""
 import subprocess
 import sys
 from pathlib import Path
@@ -28,3 +29,15 @@ def test_a_freed_block_stays_in_the_process_instead_of_going_back_to_the_kernel(
         return full - freed
     assert drop("default") > 200  # glibc hands the 256 MB back (the page faults a training step paid for)
     assert drop("kept") < 10
+
+
+def test_set_threads_sizes_openblas_with_pytorch():
+    from training.common.threads import openblas_threads, set_threads
+    import torch
+    try:
+        set_threads(2)
+        assert torch.get_num_threads() == 2 and openblas_threads() in (2, None)
+        set_threads(1)
+        assert torch.get_num_threads() == 1 and openblas_threads() in (1, None)
+    finally:
+        set_threads(1)  # conftest's setting
