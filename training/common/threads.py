@@ -6,6 +6,7 @@ training job kept a second thread busy (~45% user, ~50% system time) and slowed 
 """
 import ctypes
 import ctypes.util
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def _openblas():
 def set_threads(n: int) -> None:
     torch.set_num_threads(n)
     openblas = _openblas()
-    if openblas is not None:
+    if openblas is not None and os.environ.get("SCALEDREAMER_CPU_DEFAULTS") != "1":
         openblas.openblas_set_num_threads(n)
 
 
