@@ -2,9 +2,9 @@
 
 glibc's malloc returns large freed blocks to the kernel (munmap, and trimming the heap top past 128 KiB) and the next
 allocation faults the pages back in, zeroed. A CPU training step allocates and frees hundreds of MB of temporaries
-(the renderer's per-sample tensors above all), so without this a step spent as long in the kernel as in PyTorch:
-`python3 -m training.distill.bench_train --samples 96 --beta 0.01` measured 7.8 s per ASD step with glibc's defaults
-and 1.7 s with these settings, side by side on the 2-core machine. The cost is that a process keeps its peak heap.
+(the renderer's per-sample tensors above all), so without this a step spent as long in the kernel as in PyTorch.
+`npm run bench:cpu-runtime` compares an ASD step with and without (docs/RESULTS.md). The cost is that a process
+keeps its peak heap.
 """
 import ctypes
 import ctypes.util

@@ -22,10 +22,10 @@ def _openblas():
     for path in filter(None, paths):
         try:
             lib = ctypes.CDLL(path)
-            lib.openblas_set_num_threads  # noqa: B018 - the symbol is what makes it OpenBLAS
-            return lib
-        except (OSError, AttributeError):
+        except OSError:
             continue
+        if hasattr(lib, "openblas_set_num_threads"):
+            return lib
     return None
 
 
